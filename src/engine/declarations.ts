@@ -1,0 +1,231 @@
+/**
+ * Endpoint declarations: what a source's `settings.ts` says about each endpoint, as data. One TypeBox
+ * schema per concept; the static types derive from them. `defineEndpoints()` checks a catalog against
+ * the schema at load time, so a bad declaration fails the first test that imports it.
+ *
+ * Dotted paths (`links.next`, `paging.next.after`) address values in JSON bodies and rows; an empty
+ * string or "$" means the body itself.
+ */
+import Type, { type Static } from 'typebox'
+import { Compile } from 'typebox/compile'
+
+export const ParamValueSchema = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])
+export type ParamValue = Static<typeof ParamValueSchema>
+/** Query params; null/undefined values are dropped, never sent as strings. */
+export const ParamsSchema = Type.Record(Type.String(), ParamValueSchema)
+export type Params = Static<typeof ParamsSchema>
+
+// ---------------------------------------------------------------------------------------------
+// Paginators. Each is a pure step (request sent + response → next request | null); see paginators/.
+// ---------------------------------------------------------------------------------------------
+
+export const SinglePagePaginatorSchema = Type.Object({ type: Type.Literal('single_page') })
+
+export const LinkHeaderPaginatorSchema = Type.Object({
+  type: Type.Literal('link_header'),
+  /** Relation to follow; default "next". */
+  rel: Type.Optional(Type.String()),
+  /** Extra attribute on the next link that means "stop" (Sentry: results="false"). */
+  stopWhen: Type.Optional(Type.Object({ attribute: Type.String(), value: Type.String() }))
+})
+
+export const NextUrlPaginatorSchema = Type.Object({
+  type: Type.Literal('next_url'),
+  /** Body path of the next URL (Klaviyo/Zendesk `links.next`). */
+  path: Type.String(),
+  /** Optional body path of a boolean that must be true to continue (Zendesk `meta.has_more`). */
+  hasMorePath: Type.Optional(Type.String())
+})
+
+export const CursorPaginatorSchema = Type.Object({
+  type: Type.Literal('cursor'),
+  /** Where the next cursor is read: a body path or a response header name. Exactly one. */
+  cursorPath: Type.Optional(Type.String()),
+  cursorHeader: Type.Optional(Type.String()),
+  /** Request param that carries the cursor back. */
+  param: Type.String(),
+  /** Send the cursor as a query param (default) or as a field of the JSON body. */
+  in: Type.Optional(Type.Union([Type.Literal('query'), Type.Literal('json')])),
+  /** Optional body path of a boolean that must be true to continue (GraphQL `pageInfo.hasNextPage`). */
+  hasMorePath: Type.Optional(Type.String())
+})
+
+export const LastRecordCursorPaginatorSchema = Type.Object({
+  type: Type.Literal('last_record_cursor'),
+  /** Field of the last row of the page (Stripe `id`, Typeform `token`). */
+  recordField: Type.String(),
+  /** Request param that carries it (Stripe `starting_after`, Typeform `before`). */
+  param: Type.String(),
+  /** Optional body path of a boolean that must be true to continue (Stripe `has_more`). */
+  hasMorePath: Type.Optional(Type.String())
+})
+
+export const OffsetPaginatorSchema = Type.Object({
+  type: Type.Literal('offset'),
+  offsetParam: Type.String(),
+  limitParam: Type.String(),
+  limit: Type.Integer({ minimum: 1 }),
+  /** Total row count from a body path or header; without one, a short page stops. */
+  totalPath: Type.Optional(Type.String()),
+  totalHeader: Type.Optional(Type.String()),
+  maxOffset: Type.Optional(Type.Integer({ minimum: 0 }))
+})
+
+export const PageNumberPaginatorSchema = Type.Object({
+  type: Type.Literal('page_number'),
+  pageParam: Type.String(),
+  /** First page number; default 1. */
+  basePage: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** Body path of the total page count (Typeform `page_count`); lets the engine fetch pages concurrently. */
+  totalPagesPath: Type.Optional(Type.String()),
+  maxPage: Type.Optional(Type.Integer({ minimum: 0 }))
+})
+
+export const PaginatorSchema = Type.Union([
+  SinglePagePaginatorSchema,
+  LinkHeaderPaginatorSchema,
+  NextUrlPaginatorSchema,
+  CursorPaginatorSchema,
+  LastRecordCursorPaginatorSchema,
+  OffsetPaginatorSchema,
+  PageNumberPaginatorSchema
+])
+export type PaginatorDecl = Static<typeof PaginatorSchema>
+
+// ---------------------------------------------------------------------------------------------
+// Incremental binding: how stored watermarks become request params.
+// ---------------------------------------------------------------------------------------------
+
+export const IncrementalFieldTypeSchema = Type.Union([
+  Type.Literal('integer'), Type.Literal('numeric'), Type.Literal('datetime'), Type.Literal('date'), Type.Literal('timestamp')
+])
+export type IncrementalFieldType = Static<typeof IncrementalFieldTypeSchema>
+
+/**
+ * Converters from a watermark to a param value. `template` substitutes `{value}` after formatting
+ * the value as ISO-8601 without milliseconds (Klaviyo: `greater-than(updated,{value})`).
+ */
+export const ValueConverterSchema = Type.Union([
+  Type.Literal('iso'),
+  Type.Literal('iso_no_millis'),
+  Type.Literal('date'),
+  Type.Literal('epoch_seconds'),
+  Type.Literal('epoch_millis'),
+  Type.Literal('raw'),
+  Type.Object({ template: Type.String() })
+])
+export type ValueConverter = Static<typeof ValueConverterSchema>
+
+export const IncrementalFieldSchema = Type.Object({
+  /** Row field (dotted path) whose max/min are the watermarks, e.g. `updated_at`. */
+  field: Type.String(),
+  label: Type.Optional(Type.String()),
+  type: IncrementalFieldTypeSchema,
+  /** Request param that receives `last_value` (e.g. GitHub `since`). Absent: no server-side filter. */
+  param: Type.Optional(Type.String()),
+  /** Request param that receives `earliest_value` (upper bound for backfills of descending endpoints). */
+  earliestParam: Type.Optional(Type.String()),
+  converter: Type.Optional(ValueConverterSchema),
+  /** Cap a datetime `last_value` at "now" before sending it. Default true. */
+  capAtNow: Type.Optional(Type.Boolean())
+})
+export type IncrementalFieldDecl = Static<typeof IncrementalFieldSchema>
+
+// ---------------------------------------------------------------------------------------------
+// Response actions: a matching response is ignored (no rows), retried, or raised as an error.
+// ---------------------------------------------------------------------------------------------
+
+export const ResponseActionSchema = Type.Object({
+  status: Type.Optional(Type.Union([Type.Integer(), Type.Array(Type.Integer())])),
+  /** Substring of the raw body. */
+  content: Type.Optional(Type.String()),
+  /** Body path whose value must be one of `jsonValues` (or merely present when `jsonValues` is absent). */
+  jsonField: Type.Optional(Type.String()),
+  jsonValues: Type.Optional(Type.Array(ParamValueSchema)),
+  action: Type.Union([Type.Literal('ignore'), Type.Literal('retry'), Type.Literal('raise')]),
+  /** Message for `raise`. */
+  message: Type.Optional(Type.String())
+})
+export type ResponseAction = Static<typeof ResponseActionSchema>
+
+// ---------------------------------------------------------------------------------------------
+// Fan-out: a child endpoint called once per row of a parent.
+// ---------------------------------------------------------------------------------------------
+
+export const FanOutSchema = Type.Object({
+  /** Name of the parent: another endpoint of the catalog, or a static parent list the source supplies. */
+  parent: Type.String(),
+  /** Placeholder in the child path filled from each parent row, e.g. `repo` in `/repos/{repo}/issues`. */
+  resolveParam: Type.String(),
+  /** Field of the parent row (dotted path) that fills it. */
+  resolveField: Type.String(),
+  /** Parent fields copied onto each child row as `_<parent>_<field>`. */
+  includeFromParent: Type.Optional(Type.Array(Type.String())),
+  /** Renames applied after inclusion, e.g. `{ "_projects_id": "project_id" }`. */
+  renames: Type.Optional(Type.Record(Type.String(), Type.String())),
+  /** Params for the parent request in this fan-out (override the parent's own). */
+  parentParams: Type.Optional(ParamsSchema),
+  /** How many parents are fetched at once; their rows are still emitted parent by parent. Default 4. */
+  concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 }))
+})
+export type FanOutDecl = Static<typeof FanOutSchema>
+
+export const PartitionModeSchema = Type.Union([Type.Literal('datetime'), Type.Literal('numerical'), Type.Literal('md5')])
+export const PartitionFormatSchema = Type.Union([Type.Literal('month'), Type.Literal('week'), Type.Literal('day'), Type.Literal('hour')])
+export const SortModeSchema = Type.Union([Type.Literal('asc'), Type.Literal('desc')])
+
+export const EndpointSchema = Type.Object({
+  /** Table name (snake_case). */
+  name: Type.String(),
+  label: Type.Optional(Type.String()),
+  description: Type.Optional(Type.String()),
+  /** Path relative to the base URL, with `{placeholders}`. */
+  path: Type.String(),
+  method: Type.Optional(Type.Union([Type.Literal('GET'), Type.Literal('POST')])),
+  params: Type.Optional(ParamsSchema),
+  json: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+  /** Body path of the row list; absent means the body is the list (or a single object → one row). */
+  dataSelector: Type.Optional(Type.String()),
+  /** Fail loudly when the selector is missing from a 2xx body. Default true. */
+  dataSelectorRequired: Type.Optional(Type.Boolean()),
+  paginator: PaginatorSchema,
+  /** Page-size param and value sent with every request (e.g. `per_page` = 100). */
+  pageSize: Type.Optional(Type.Object({ param: Type.String(), value: Type.Integer({ minimum: 1 }) })),
+  /** Incremental fields this table offers; the sync request picks one. Empty/absent: full refresh only. */
+  incrementalFields: Type.Optional(Type.Array(IncrementalFieldSchema)),
+  supportsAppend: Type.Optional(Type.Boolean()),
+  primaryKeys: Type.Array(Type.String(), { minItems: 1 }),
+  partitionKey: Type.Optional(Type.String()),
+  partitionMode: Type.Optional(PartitionModeSchema),
+  partitionFormat: Type.Optional(PartitionFormatSchema),
+  partitionSize: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Order of rows in the incremental field; `desc` only where the API cannot return ascending. */
+  sortMode: Type.Optional(SortModeSchema),
+  /** Hard page cap (per parent, in a fan-out). Reaching it logs a `page_cap_reached` event. */
+  pageCap: Type.Optional(Type.Integer({ minimum: 1 })),
+  responseActions: Type.Optional(Type.Array(ResponseActionSchema)),
+  fanOut: Type.Optional(FanOutSchema),
+  /** Rate-limit class (a key into the client's budgets); default: the client's default budget. */
+  rateLimitClass: Type.Optional(Type.String()),
+  /** Shown in the table list as selected by default. Default true. */
+  shouldSyncDefault: Type.Optional(Type.Boolean())
+})
+export type Endpoint = Static<typeof EndpointSchema>
+
+const checkEndpoint = Compile(EndpointSchema)
+
+/** Validate a catalog of endpoint declarations once, at module load. Throws with every problem. */
+export function defineEndpoints<const T extends readonly Endpoint[]> (endpoints: T): T {
+  const problems: string[] = []
+  const names = new Set<string>()
+  for (const endpoint of endpoints) {
+    for (const error of checkEndpoint.Errors(endpoint)) {
+      problems.push(`${endpoint.name ?? '?'}${error.instancePath}: ${error.message}`)
+    }
+    if (names.has(endpoint.name)) problems.push(`${endpoint.name}: declared twice`)
+    names.add(endpoint.name)
+  }
+  if (problems.length > 0) throw new Error(`Invalid endpoint declarations:\n${problems.join('\n')}`)
+  return endpoints
+}

@@ -1,0 +1,97 @@
+/**
+ * The source contract (the seed's SimpleSource, in TypeScript). A source is data plus a little code:
+ * its form, its table catalog, a credential check, and a pipeline handoff that returns pages of rows
+ * with the metadata a warehouse merge needs.
+ */
+import Type, { type Static } from 'typebox'
+import type { Logger } from 'pino'
+import type { ConfigOf, FieldDecl, SourceConfig } from './fields.js'
+import { IncrementalFieldTypeSchema } from '../engine/declarations.js'
+import type { EngineEvent, Page, ResumeState } from '../engine/types.js'
+import type { EngineServices } from '../engine/services.js'
+
+export const IncrementalFieldInfoSchema = Type.Object({
+  label: Type.String(),
+  type: IncrementalFieldTypeSchema,
+  field: Type.String(),
+  field_type: IncrementalFieldTypeSchema
+})
+
+/** A table as the wizard lists it (snake_case keys, as PostHog). */
+export const SourceSchemaSchema = Type.Object({
+  name: Type.String(),
+  label: Type.String(),
+  description: Type.Union([Type.String(), Type.Null()]),
+  supports_incremental: Type.Boolean(),
+  supports_append: Type.Boolean(),
+  incremental_fields: Type.Array(IncrementalFieldInfoSchema),
+  primary_keys: Type.Array(Type.String()),
+  should_sync_default: Type.Boolean()
+}, { title: 'SourceSchema' })
+export type SourceSchema = Static<typeof SourceSchemaSchema>
+
+export const SyncTypeSchema = Type.Union([Type.Literal('full_refresh'), Type.Literal('incremental'), Type.Literal('append')])
+export type SyncType = Static<typeof SyncTypeSchema>
+
+/** A credential check result: a rejected credential is a result, not an exception. */
+export type CredentialCheck = { valid: true } | { valid: false, code: string, message: string }
+
+/** What every source call gets: engine services, routing overrides, logging and cancellation. */
+export interface SourceContext {
+  services: EngineServices
+  /** Operator override of the source's default base URL (UPSTREAM_BASE_URLS). A URL typed in the form still wins. */
+  baseUrlOverride?: string
+  log: Logger
+  signal: AbortSignal
+  onEvent?: (event: EngineEvent) => void
+}
+
+export interface PipelineInputs {
+  schema: string
+  syncType: SyncType
+  /** The incremental field chosen (incremental/append only). */
+  incrementalField?: string
+  lastValue?: unknown
+  earliestValue?: unknown
+  /** Engine state from a previous run's `state` line (already checked to belong to this table). */
+  resumeState?: ResumeState | null
+  maxPages?: number
+}
+
+/** What a pipeline handoff returns: rows plus what a merge needs. */
+export interface SourceResponse {
+  name: string
+  pages: AsyncIterable<Page>
+  primaryKeys: string[]
+  partitionMode: 'datetime' | 'numerical' | 'md5' | null
+  partitionKeys: string[] | null
+  partitionFormat: 'month' | 'week' | 'day' | 'hour' | null
+  partitionCount: number | null
+  partitionSize: number | null
+  sortMode: 'asc' | 'desc'
+  tableFormat: 'delta'
+}
+
+export interface Source<Fs extends readonly FieldDecl[] = readonly FieldDecl[]> {
+  /** PascalCase type, e.g. "Github". */
+  readonly name: string
+  /** The form: the fields a config must satisfy. `getSourceConfig().fields` is these. */
+  readonly fields: Fs
+  getSourceConfig: () => SourceConfig
+  validateCredentials: (config: ConfigOf<Fs>, ctx: SourceContext) => Promise<CredentialCheck>
+  /** Tables this config can sync. With `config` null, the static catalog (or throw CredentialsRequiredError). */
+  getSchemas: (config: ConfigOf<Fs> | null, ctx: SourceContext) => Promise<SourceSchema[]>
+  sourceForPipeline: (config: ConfigOf<Fs>, inputs: PipelineInputs, ctx: SourceContext) => Promise<SourceResponse>
+  /** Ordered: first case-insensitive substring match wins; null keeps the original message. */
+  getNonRetryableErrors: () => ReadonlyMap<string, string | null>
+  /** Static files the source serves (icon), path → content. */
+  readonly assets?: Record<string, { contentType: string, body: string | Buffer }>
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnySource = Source<any>
+
+/** Identity helper that keeps the literal field types of a source for ConfigOf<>. */
+export function defineSource<const Fs extends readonly FieldDecl[]> (source: Source<Fs>): Source<Fs> {
+  return source
+}
