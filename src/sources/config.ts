@@ -1,0 +1,508 @@
+/**
+ * Runtime validation of a source config, derived from the same field declarations that give
+ * `ConfigOf<>` its static type: one declaration, no twin type, no code generation.
+ *
+ * Accepted shapes (PostHog `job_inputs`):
+ * - nested: a select whose options carry sub-fields is `{ selection, ...sub-fields }`; a switch group
+ *   (and an ssh-tunnel field) is `{ enabled, ...sub-fields }`.
+ * - flat prefixed: a switch group `g` may instead be given as `g_enabled` plus `g_<sub>` keys beside
+ *   it; a select `s` may be given as its plain selection value under `s` with its sub-fields as
+ *   `s_<sub>` keys beside it. The rule applies recursively, so an SSH tunnel group holding an auth
+ *   select reads `ssh_tunnel_enabled`, `ssh_tunnel_host`, `ssh_tunnel_auth_type` (the selection) and
+ *   `ssh_tunnel_auth_type_username`. When `g`/`s` holds an object, the nested form is used and flat
+ *   keys for it are ignored; otherwise the flat keys are read.
+ * - Error paths follow the form the client used: `/config/ssh_tunnel/host` for nested input,
+ *   `/config/ssh_tunnel_host` when flat keys for that group were sent. When neither was sent, paths
+ *   are nested (the canonical form, the one `configJsonSchema` describes).
+ *
+ * Values: strings are trimmed; an empty string or null counts as absent; `number` inputs accept numbers
+ * and numeric strings; selects accept their option values (numbers and booleans are matched by their
+ * string form), apply `defaultValue` when absent and apply converters; `multiple` selects take an array
+ * (a single value is a one-item list); switch groups fall back to `default` and, when disabled, keep only
+ * `{ enabled: false }`. Unknown keys are ignored. Every bad field is reported at once in one
+ * ValidationError. Messages are built from names and declarations only, never from input values, so a
+ * secret can never be echoed back.
+ */
+import type {
+  ConfigOf, Converter, FieldDecl, FileUploadFieldDecl, InputFieldDecl, OauthFieldDecl, SelectFieldDecl,
+  SwitchGroupFieldDecl
+} from './fields.js'
+import { ValidationError, type FieldError } from '../errors.js'
+
+/** Numeric string accepted by `number` inputs (after trimming). */
+const NUMERIC = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
+const EMAIL = /^[^\s@]+@[^\s@]+$/
+const INTEGER = /^[+-]?\d+$/
+
+// ---------------------------------------------------------------------------------------------
+// The ssh-tunnel field expands to PostHog's SSH tunnel switch group.
+// ---------------------------------------------------------------------------------------------
+
+/** The switch group an `ssh-tunnel` field stands for (its value is `SshTunnelValue`). */
+export function sshTunnelGroup (name: string, label = 'Use SSH tunnel'): SwitchGroupFieldDecl {
+  const username = { type: 'text', name: 'username', label: 'Tunnel username', required: true, placeholder: 'ssh-user' } as const
+  return {
+    type: 'switch-group',
+    name,
+    label,
+    default: false,
+    fields: [
+      { type: 'text', name: 'host', label: 'Tunnel host', required: true, placeholder: 'bastion.example.com' },
+      { type: 'number', name: 'port', label: 'Tunnel port', required: true, placeholder: '22' },
+      {
+        type: 'select',
+        name: 'auth_type',
+        label: 'Authentication type',
+        required: true,
+        defaultValue: 'password',
+        options: [
+          {
+            label: 'Password',
+            value: 'password',
+            fields: [username, { type: 'password', name: 'password', label: 'Tunnel password', required: true, placeholder: '', secret: true }]
+          },
+          {
+            label: 'Key pair',
+            value: 'keypair',
+            fields: [
+              username,
+              { type: 'textarea', name: 'private_key', label: 'Tunnel private key', required: true, placeholder: '', secret: true },
+              { type: 'password', name: 'passphrase', label: 'Tunnel passphrase', required: false, placeholder: '', secret: true }
+            ]
+          }
+        ]
+      }
+    ]
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Declaration checks: combinations the parser (and ConfigOf<>) do not give a meaning to.
+// ---------------------------------------------------------------------------------------------
+
+const checkedDecls = new WeakSet<readonly FieldDecl[]>()
+
+/** Throws (a programming error, not a ValidationError) when a form declaration is inconsistent. */
+export function assertFieldDecls (fields: readonly FieldDecl[]): void {
+  if (checkedDecls.has(fields)) return
+  const problems: string[] = []
+  collectDeclProblems(fields, '', problems)
+  if (problems.length > 0) throw new Error(`Invalid field declarations:\n${problems.join('\n')}`)
+  checkedDecls.add(fields)
+}
+
+function collectDeclProblems (fields: readonly FieldDecl[], prefix: string, problems: string[]): void {
+  const names = new Set<string>()
+  for (const field of fields) {
+    const at = prefix + field.name
+    if (names.has(field.name)) problems.push(`${at}: declared twice at the same level`)
+    names.add(field.name)
+    if (field.type === 'switch-group') {
+      collectDeclProblems(field.fields, `${at}.`, problems)
+    } else if (field.type === 'select') {
+      const values = field.options.map((o) => o.value)
+      if (new Set(values).size !== values.length) problems.push(`${at}: option values must be unique`)
+      const withFields = field.options.some((o) => o.fields !== undefined)
+      if (withFields && (field.converter !== undefined || field.multiple === true)) {
+        problems.push(`${at}: options with sub-fields cannot be combined with a converter or multiple`)
+      }
+      if (field.converter !== undefined && field.multiple === true) problems.push(`${at}: a converter cannot be combined with multiple`)
+      if (field.converter === 'str_to_int' || field.converter === 'str_to_optional_int') {
+        for (const value of values) {
+          if (!INTEGER.test(value) && !(field.converter === 'str_to_optional_int' && value === '')) {
+            problems.push(`${at}: option "${value}" is not an integer (${field.converter})`)
+          }
+        }
+      }
+      for (const option of field.options) collectDeclProblems(option.fields ?? [], `${at}.${option.value}.`, problems)
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scopes: one level of the raw config, nested (an object) or flat (prefixed keys of the parent).
+// ---------------------------------------------------------------------------------------------
+
+interface Scope {
+  get: (key: string) => unknown
+  path: (key: string) => string
+  hasKeyStartingWith: (prefix: string) => boolean
+  /** Part of a flat (prefixed) config: nested groups in it are flat too. */
+  flat: boolean
+}
+
+function escapePointer (key: string): string {
+  return key.replaceAll('~', '~0').replaceAll('/', '~1')
+}
+
+function isPlainObject (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function objectScope (object: Record<string, unknown>, base: string): Scope {
+  return {
+    get: (key) => Object.hasOwn(object, key) ? object[key] : undefined,
+    path: (key) => `${base}/${escapePointer(key)}`,
+    hasKeyStartingWith: (prefix) => Object.keys(object).some((key) => key.startsWith(prefix)),
+    flat: false
+  }
+}
+
+function prefixedScope (parent: Scope, name: string): Scope {
+  const prefix = `${name}_`
+  return {
+    get: (key) => parent.get(prefix + key),
+    path: (key) => parent.path(prefix + key),
+    hasKeyStartingWith: (more) => parent.hasKeyStartingWith(prefix + more),
+    flat: true
+  }
+}
+
+/**
+ * The flat `<name>_*` keys when the client uses the flat form here (the parent is flat, the select's
+ * value was sent flat, or any `<name>_` key was sent); otherwise an empty nested scope, so that errors
+ * carry canonical nested paths.
+ */
+function flatScope (parent: Scope, name: string, sentFlat = false): Scope {
+  return sentFlat || parent.flat || parent.hasKeyStartingWith(`${name}_`)
+    ? prefixedScope(parent, name)
+    : objectScope({}, parent.path(name))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+// ---------------------------------------------------------------------------------------------
+
+/** Validate and normalise a raw config against a form. Throws ValidationError naming every bad field. */
+export function parseConfig<const Fs extends readonly FieldDecl[]> (fields: Fs, raw: unknown, basePath = '/config'): ConfigOf<Fs> {
+  assertFieldDecls(fields)
+  if (!isPlainObject(raw)) throw new ValidationError([{ path: basePath, message: 'must be an object' }])
+  const errors: FieldError[] = []
+  const config = parseFields(fields, objectScope(raw, basePath), errors)
+  if (errors.length > 0) throw new ValidationError(errors)
+  return config as ConfigOf<Fs>
+}
+
+function parseFields (fields: readonly FieldDecl[], scope: Scope, errors: FieldError[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const field of fields) {
+    const value = parseField(field, scope, errors)
+    if (value !== undefined) out[field.name] = value
+  }
+  return out
+}
+
+function parseField (field: FieldDecl, scope: Scope, errors: FieldError[]): unknown {
+  switch (field.type) {
+    case 'select': return parseSelect(field, scope, errors)
+    case 'switch-group': return parseSwitchGroup(field, scope, errors)
+    case 'ssh-tunnel': return parseSwitchGroup(sshTunnelGroup(field.name, field.label), scope, errors)
+    case 'oauth': return parseOauth(field, scope, errors)
+    case 'file-upload': return parseFileUpload(field, scope, errors)
+    default: return parseInput(field, scope, errors)
+  }
+}
+
+function trimmed (value: unknown): unknown {
+  return typeof value === 'string' ? value.trim() : value
+}
+
+function isAbsent (value: unknown): boolean {
+  return value === undefined || value === null || value === ''
+}
+
+function parseInput (field: InputFieldDecl, scope: Scope, errors: FieldError[]): unknown {
+  const path = scope.path(field.name)
+  const value = trimmed(scope.get(field.name))
+  if (isAbsent(value)) {
+    if (field.required) errors.push({ path, message: 'is required' })
+    return undefined
+  }
+  if (field.type === 'number') {
+    if (typeof value === 'number' && Number.isFinite(value)) return value
+    if (typeof value === 'string' && NUMERIC.test(value) && Number.isFinite(Number(value))) return Number(value)
+    errors.push({ path, message: 'must be a number' })
+    return undefined
+  }
+  if (typeof value !== 'string') {
+    errors.push({ path, message: 'must be a string' })
+    return undefined
+  }
+  if (field.type === 'email' && !EMAIL.test(value)) {
+    errors.push({ path, message: 'must be an email address' })
+    return undefined
+  }
+  if (field.type === 'url' && !URL.canParse(value)) {
+    errors.push({ path, message: 'must be an absolute URL' })
+    return undefined
+  }
+  return value
+}
+
+function parseOauth (field: OauthFieldDecl, scope: Scope, errors: FieldError[]): unknown {
+  const path = scope.path(field.name)
+  const value = trimmed(scope.get(field.name))
+  if (isAbsent(value)) {
+    if (field.required) errors.push({ path, message: 'is required' })
+    return undefined
+  }
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value)
+  errors.push({ path, message: 'must be an integration id (string or integer)' })
+  return undefined
+}
+
+function parseFileUpload (field: FileUploadFieldDecl, scope: Scope, errors: FieldError[]): unknown {
+  const path = scope.path(field.name)
+  let value = trimmed(scope.get(field.name))
+  if (isAbsent(value)) {
+    if (field.required) errors.push({ path, message: 'is required' })
+    return undefined
+  }
+  if (typeof value === 'string') {
+    // The parser's own message would quote the file; it may hold a private key.
+    try { value = JSON.parse(value) } catch { value = undefined }
+  }
+  if (!isPlainObject(value)) {
+    errors.push({ path, message: 'must be a JSON object (the uploaded file)' })
+    return undefined
+  }
+  const file = value
+  if (field.fileFormat.keys !== '*') {
+    const missing = field.fileFormat.keys.filter((key) => isAbsent(Object.hasOwn(file, key) ? file[key] : undefined))
+    for (const key of missing) errors.push({ path: `${path}/${escapePointer(key)}`, message: 'is required in the uploaded file' })
+    if (missing.length > 0) return undefined
+  }
+  return file
+}
+
+type Selection = { kind: 'absent' } | { kind: 'value', value: string } | { kind: 'invalid' }
+
+function readSelection (raw: unknown, field: SelectFieldDecl): Selection {
+  const value = trimmed(raw)
+  if (value === undefined || value === null) return { kind: 'absent' }
+  if (typeof value === 'number' && Number.isFinite(value)) return { kind: 'value', value: String(value) }
+  if (typeof value === 'boolean') return { kind: 'value', value: String(value) }
+  if (typeof value !== 'string') return { kind: 'invalid' }
+  if (value === '' && !field.options.some((o) => o.value === '')) return { kind: 'absent' }
+  return { kind: 'value', value }
+}
+
+function findOption (field: SelectFieldDecl, value: string) {
+  return field.options.find((o) => o.value === value) ??
+    (field.converter === 'str_to_bool' ? field.options.find((o) => o.value.toLowerCase() === value.toLowerCase()) : undefined)
+}
+
+function optionList (field: SelectFieldDecl): string {
+  return `must be one of: ${field.options.map((o) => JSON.stringify(o.value)).join(', ')}`
+}
+
+function convert (value: string, converter: Converter | undefined): unknown {
+  switch (converter) {
+    case undefined: return value
+    case 'str_to_int': return Number.parseInt(value, 10)
+    case 'str_to_optional_int': return value === '' ? null : Number.parseInt(value, 10)
+    case 'str_to_bool': return value.toLowerCase() === 'true'
+  }
+}
+
+function parseSelect (field: SelectFieldDecl, scope: Scope, errors: FieldError[]): unknown {
+  const raw = scope.get(field.name)
+  let selectionRaw: unknown
+  let selectionPath: string
+  let sub: Scope
+  if (isPlainObject(raw)) {
+    sub = objectScope(raw, scope.path(field.name))
+    selectionRaw = sub.get('selection')
+    selectionPath = sub.path('selection')
+  } else {
+    sub = flatScope(scope, field.name, raw !== undefined && raw !== null)
+    selectionRaw = raw
+    selectionPath = scope.path(field.name)
+  }
+  if (field.multiple === true) return parseMultiple(field, selectionRaw, selectionPath, errors)
+
+  let selection = readSelection(selectionRaw, field)
+  if (selection.kind === 'invalid') {
+    errors.push({ path: selectionPath, message: optionList(field) })
+    return undefined
+  }
+  if (selection.kind === 'absent' && findOption(field, field.defaultValue) !== undefined) {
+    selection = { kind: 'value', value: field.defaultValue }
+  }
+  if (selection.kind === 'absent') {
+    if (field.required) errors.push({ path: selectionPath, message: 'is required' })
+    return undefined
+  }
+  const option = findOption(field, selection.value)
+  if (option === undefined) {
+    errors.push({ path: selectionPath, message: optionList(field) })
+    return undefined
+  }
+  if (option.fields === undefined) return convert(option.value, field.converter)
+  return { selection: option.value, ...parseFields(option.fields, sub, errors) }
+}
+
+function parseMultiple (field: SelectFieldDecl, raw: unknown, path: string, errors: FieldError[]): unknown {
+  const absent = raw === undefined || raw === null
+  const defaults = findOption(field, field.defaultValue) !== undefined ? [field.defaultValue] : []
+  const items: unknown[] = absent ? defaults : Array.isArray(raw) ? raw : [raw]
+  const values: string[] = []
+  let bad = false
+  items.forEach((item, index) => {
+    const selection = readSelection(item, field)
+    if (selection.kind === 'absent') return
+    const option = selection.kind === 'value' ? findOption(field, selection.value) : undefined
+    if (option === undefined) {
+      bad = true
+      errors.push({ path: Array.isArray(raw) ? `${path}/${index}` : path, message: optionList(field) })
+    } else if (!values.includes(option.value)) {
+      values.push(option.value)
+    }
+  })
+  if (bad) return undefined
+  if (values.length === 0 && field.required) {
+    errors.push({ path, message: 'must include at least one option' })
+    return undefined
+  }
+  return values.length === 0 && absent ? undefined : values
+}
+
+function readEnabled (value: unknown): boolean | undefined | 'invalid' {
+  const v = trimmed(value)
+  if (v === undefined || v === null || v === '') return undefined
+  if (typeof v === 'boolean') return v
+  if (typeof v === 'string') {
+    const lower = v.toLowerCase()
+    if (lower === 'true') return true
+    if (lower === 'false') return false
+  }
+  return 'invalid'
+}
+
+function parseSwitchGroup (field: SwitchGroupFieldDecl, scope: Scope, errors: FieldError[]): unknown {
+  const raw = scope.get(field.name)
+  let sub: Scope
+  if (isPlainObject(raw)) {
+    sub = objectScope(raw, scope.path(field.name))
+  } else if (raw === undefined || raw === null) {
+    sub = flatScope(scope, field.name)
+  } else {
+    errors.push({ path: scope.path(field.name), message: 'must be an object ({ enabled, ...fields })' })
+    return undefined
+  }
+  const enabled = readEnabled(sub.get('enabled'))
+  if (enabled === 'invalid') {
+    errors.push({ path: sub.path('enabled'), message: 'must be true or false' })
+    return undefined
+  }
+  if (!(enabled ?? field.default)) return { enabled: false }
+  return { enabled: true, ...parseFields(field.fields, sub, errors) }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON Schema of the canonical (nested) form, for the catalog route's `configSchema`.
+// ---------------------------------------------------------------------------------------------
+
+export type JsonSchema = Record<string, unknown>
+
+export const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema'
+
+/**
+ * A JSON Schema (draft 2020-12) of the nested config form. Secret fields are `writeOnly`. Fields the
+ * parser fills in (select defaults, switch groups) are not listed as required. The parser also accepts
+ * the flat prefixed form and loose scalars (numeric strings, "true"/"false"), which this schema does
+ * not spell out beyond `number` inputs.
+ */
+export function configJsonSchema (fields: readonly FieldDecl[]): JsonSchema {
+  assertFieldDecls(fields)
+  return { $schema: JSON_SCHEMA_DIALECT, ...objectSchema(fields) }
+}
+
+function objectSchema (fields: readonly FieldDecl[], extra: Record<string, JsonSchema> = {}, extraRequired: string[] = []): JsonSchema {
+  const properties: Record<string, JsonSchema> = { ...extra }
+  const required = [...extraRequired]
+  for (const field of fields) {
+    const { schema, isRequired } = fieldSchema(field)
+    properties[field.name] = schema
+    if (isRequired) required.push(field.name)
+  }
+  return { type: 'object', properties, ...(required.length > 0 ? { required } : {}) }
+}
+
+function annotate (field: { label: string, caption?: string }, schema: JsonSchema): JsonSchema {
+  return { title: field.label, ...(field.caption !== undefined ? { description: field.caption } : {}), ...schema }
+}
+
+function fieldSchema (field: FieldDecl): { schema: JsonSchema, isRequired: boolean } {
+  switch (field.type) {
+    case 'select': return selectSchema(field)
+    case 'switch-group': return { schema: switchGroupSchema(field), isRequired: false }
+    case 'ssh-tunnel': return { schema: switchGroupSchema(sshTunnelGroup(field.name, field.label)), isRequired: false }
+    case 'oauth': {
+      const values: JsonSchema[] = [field.required ? { type: 'string', pattern: '\\S' } : { type: 'string' }, { type: 'integer' }]
+      if (!field.required) values.push({ type: 'null' })
+      return { schema: annotate(field, { anyOf: values }), isRequired: field.required }
+    }
+    case 'file-upload': {
+      const keys = field.fileFormat.keys
+      const file: JsonSchema = { type: 'object', ...(keys !== '*' && keys.length > 0 ? { required: [...keys] } : {}) }
+      return {
+        schema: annotate(field, field.required ? file : { anyOf: [file, { type: 'null' }] }),
+        isRequired: field.required
+      }
+    }
+    default: return { schema: inputSchema(field), isRequired: field.required }
+  }
+}
+
+function inputSchema (field: InputFieldDecl): JsonSchema {
+  const secret = field.secret === true ? { writeOnly: true } : {}
+  if (field.type === 'number') {
+    const numeric = `^\\s*[+-]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][+-]?\\d+)?\\s*$`
+    const values: JsonSchema[] = [{ type: 'number' }, { type: 'string', pattern: numeric }]
+    if (!field.required) values.push({ type: 'null' }, { type: 'string', pattern: '^\\s*$' })
+    return annotate(field, { anyOf: values, ...secret })
+  }
+  const format = field.type === 'email' ? { format: 'email' } : field.type === 'url' ? { format: 'uri' } : {}
+  if (field.required) return annotate(field, { type: 'string', pattern: '\\S', ...format, ...secret })
+  return annotate(field, { type: ['string', 'null'], ...secret })
+}
+
+function selectSchema (field: SelectFieldDecl): { schema: JsonSchema, isRequired: boolean } {
+  const hasDefault = field.options.some((o) => o.value === field.defaultValue)
+  const defaults = hasDefault ? { default: field.multiple === true ? [field.defaultValue] : field.defaultValue } : {}
+  const values: unknown[] = field.options.map((o) => o.value)
+  if (field.converter === 'str_to_int' || field.converter === 'str_to_optional_int') {
+    values.push(...field.options.filter((o) => o.value !== '').map((o) => Number.parseInt(o.value, 10)))
+  }
+  if (field.converter === 'str_to_bool') values.push(...field.options.map((o) => o.value.toLowerCase() === 'true'))
+  const isRequired = field.required && !hasDefault
+  const nullable = isRequired ? [] : [null]
+
+  if (field.multiple === true) {
+    const list: JsonSchema = { type: 'array', items: { enum: [...new Set(values)] }, ...(isRequired ? { minItems: 1 } : {}) }
+    return { schema: annotate(field, { ...(isRequired ? list : { anyOf: [list, { type: 'null' }] }), ...defaults }), isRequired }
+  }
+  if (!field.options.some((o) => o.fields !== undefined)) {
+    return { schema: annotate(field, { enum: [...new Set([...values, ...nullable])], ...defaults }), isRequired }
+  }
+  const choices: JsonSchema[] = field.options.map((option) => {
+    const object = objectSchema(option.fields ?? [], { selection: { const: option.value } }, ['selection'])
+    return option.fields === undefined ? { anyOf: [{ const: option.value }, object] } : { title: option.label, ...object }
+  })
+  if (!isRequired) choices.push({ type: 'null' })
+  return { schema: annotate(field, { oneOf: choices, ...defaults }), isRequired }
+}
+
+function switchGroupSchema (field: SwitchGroupFieldDecl): JsonSchema {
+  const inner = objectSchema(field.fields)
+  const required = (inner.required as string[] | undefined) ?? []
+  const properties = { enabled: { type: 'boolean', default: field.default }, ...(inner.properties as Record<string, JsonSchema>) }
+  const conditional = required.length === 0
+    ? {}
+    : field.default
+      ? { if: { required: ['enabled'], properties: { enabled: { const: false } } }, else: { required } }
+      : { if: { required: ['enabled'], properties: { enabled: { const: true } } }, then: { required } }
+  return annotate(field, { anyOf: [{ type: 'object', properties, ...conditional }, { type: 'null' }] })
+}
