@@ -1,0 +1,194 @@
+/**
+ * The GitHub endpoint catalog (see api_inventory.md for where each fact was checked). Every table fans
+ * out over the configured repositories; `repository` (owner/name) is copied onto each row by the engine's
+ * fan-out helper. Primary keys are composite where a value is only unique within one repository.
+ */
+import { defineEndpoints, type Endpoint, type FanOutDecl } from '../../engine/declarations.js'
+
+export const GITHUB_API_VERSION = '2022-11-28'
+export const DEFAULT_API_BASE_URL = 'https://api.github.com'
+export const GITHUB_MEDIA_TYPE = 'application/vnd.github+json'
+export const STAR_MEDIA_TYPE = 'application/vnd.github.star+json'
+/** Name of the static parent list the source hands the engine: one row per configured repository. */
+export const REPOSITORY_PARENT = 'configured_repositories'
+/** Hard page cap per pull request for reviews (100 reviews a page): reaching it logs `page_cap_reached`. */
+export const REVIEW_PAGE_CAP = 5
+/** Hard page cap per repository when listing pull requests as the parent of reviews. */
+export const REVIEW_PARENT_PAGE_CAP = 50
+
+const PAGE_SIZE = { param: 'per_page', value: 100 }
+const LINK = { type: 'link_header' } as const
+
+/** Fan-out over the configured repositories, copying `full_name` onto child rows as `repository`. */
+const perRepository: FanOutDecl = {
+  parent: REPOSITORY_PARENT,
+  resolveParam: 'repository',
+  resolveField: 'full_name',
+  includeFromParent: ['full_name'],
+  renames: { [`_${REPOSITORY_PARENT}_full_name`]: 'repository' },
+  concurrency: 4
+}
+
+const byCreatedAt = { partitionKey: 'created_at', partitionMode: 'datetime', partitionFormat: 'month' } as const
+
+export const GITHUB_ENDPOINTS = defineEndpoints([
+  {
+    name: 'repositories',
+    label: 'Repositories',
+    description: 'One row per configured repository.',
+    path: '/repos/{repository}',
+    paginator: { type: 'single_page' },
+    primaryKeys: ['id'],
+    ...byCreatedAt,
+    fanOut: perRepository
+  },
+  {
+    name: 'issues',
+    label: 'Issues',
+    description: 'Issues and pull requests (pull requests carry a `pull_request` object), incremental on updated_at.',
+    path: '/repos/{repository}/issues',
+    params: { state: 'all', sort: 'updated', direction: 'asc' },
+    paginator: LINK,
+    pageSize: PAGE_SIZE,
+    incrementalFields: [{ field: 'updated_at', label: 'Updated at', type: 'datetime', param: 'since', converter: 'iso_no_millis' }],
+    primaryKeys: ['id'],
+    ...byCreatedAt,
+    sortMode: 'asc',
+    fanOut: perRepository
+  },
+  {
+    name: 'pull_requests',
+    label: 'Pull requests',
+    description: 'Pull requests, newest update first; incremental runs stop at the stored updated_at.',
+    path: '/repos/{repository}/pulls',
+    params: { state: 'all', sort: 'updated', direction: 'desc' },
+    paginator: LINK,
+    pageSize: PAGE_SIZE,
+    // No server-side filter exists for pulls: the engine reads descending pages until one is older than the watermark.
+    incrementalFields: [{ field: 'updated_at', label: 'Updated at', type: 'datetime' }],
+    primaryKeys: ['id'],
+    ...byCreatedAt,
+    sortMode: 'desc',
+    fanOut: perRepository
+  },
+  {
+    name: 'commits',
+    label: 'Commits',
+    description: 'Commits on the default branch, newest first; incremental on the commit date.',
+    path: '/repos/{repository}/commits',
+    paginator: LINK,
+    pageSize: PAGE_SIZE,
+    incrementalFields: [{ field: 'commit.committer.date', label: 'Committed at', type: 'datetime', param: 'since', converter: 'iso_no_millis' }],
+    // The same sha appears in every fork, so a sha is only unique within one repository.
+    primaryKeys: ['repository', 'sha'],
+    partitionKey: 'authored_at',
+    partitionMode: 'datetime',
+    partitionFormat: 'month',
+    // GitHub lists commits newest first and has no direction parameter.
+    sortMode: 'desc',
+    responseActions: [{ status: 409, content: 'Git Repository is empty', action: 'ignore' }],
+    fanOut: perRepository
+  },
+  {
+    name: 'releases',
+    label: 'Releases',
+    path: '/repos/{repository}/releases',
+    paginator: LINK,
+    pageSize: PAGE_SIZE,
+    primaryKeys: ['id'],
+    ...byCreatedAt,
+    fanOut: perRepository
+  },
+  {
+    name: 'branches',
+    label: 'Branches',
+    path: '/repos/{repository}/branches',
+    paginator: LINK,
+    pageSize: PAGE_SIZE,
+    primaryKeys: ['repository', 'name'],
+    fanOut: perRepository
+  },
+  {
+    name: 'tags',
+    label: 'Tags',
+    path: '/repos/{repository}/tags',
+    paginator: LINK,
+    pageSize: PAGE_SIZE,
+    primaryKeys: ['repository', 'name'],
+    fanOut: perRepository
+  },
+  {
+    name: 'contributors',
+    label: 'Contributors',
+    description: 'Contributors by commit count (GitHub caches this data; it may lag by hours).',
+    path: '/repos/{repository}/contributors',
+    paginator: LINK,
+    pageSize: PAGE_SIZE,
+    primaryKeys: ['repository', 'id'],
+    // An empty repository answers 204 with no body.
+    responseActions: [{ status: 204, action: 'ignore' }],
+    fanOut: perRepository
+  },
+  {
+    name: 'stargazers',
+    label: 'Stargazers',
+    description: 'Who starred each repository, and when (starred_at).',
+    path: '/repos/{repository}/stargazers',
+    headers: { Accept: STAR_MEDIA_TYPE },
+    paginator: LINK,
+    pageSize: PAGE_SIZE,
+    primaryKeys: ['repository', 'user_id'],
+    partitionKey: 'starred_at',
+    partitionMode: 'datetime',
+    partitionFormat: 'month',
+    fanOut: perRepository
+  },
+  {
+    name: 'issue_comments',
+    label: 'Issue comments',
+    description: 'Comments on issues and pull requests, incremental on updated_at.',
+    path: '/repos/{repository}/issues/comments',
+    params: { sort: 'updated', direction: 'asc' },
+    paginator: LINK,
+    pageSize: PAGE_SIZE,
+    incrementalFields: [{ field: 'updated_at', label: 'Updated at', type: 'datetime', param: 'since', converter: 'iso_no_millis' }],
+    primaryKeys: ['id'],
+    ...byCreatedAt,
+    sortMode: 'asc',
+    fanOut: perRepository
+  },
+  {
+    name: 'workflow_runs',
+    label: 'Workflow runs',
+    description: 'GitHub Actions workflow runs (full refresh: runs change after they are created).',
+    path: '/repos/{repository}/actions/runs',
+    dataSelector: 'workflow_runs',
+    paginator: LINK,
+    pageSize: PAGE_SIZE,
+    primaryKeys: ['id'],
+    ...byCreatedAt,
+    fanOut: perRepository
+  },
+  {
+    name: 'pull_request_reviews',
+    label: 'Pull request reviews',
+    description: 'Reviews of every pull request (repository → pull request → reviews), with hard page caps.',
+    path: '/repos/{repository}/pulls/{pull_number}/reviews',
+    paginator: LINK,
+    pageSize: PAGE_SIZE,
+    primaryKeys: ['id'],
+    pageCap: REVIEW_PAGE_CAP,
+    fanOut: {
+      parent: 'pull_requests',
+      resolveParam: 'pull_number',
+      resolveField: 'number',
+      includeFromParent: ['number', 'repository'],
+      renames: { _pull_requests_number: 'pull_request_number', _pull_requests_repository: 'repository' },
+      parentParams: { state: 'all', sort: 'created', direction: 'asc' },
+      concurrency: 4
+    },
+    shouldSyncDefault: false
+  }
+] as const satisfies readonly Endpoint[])
+
+export type GithubTable = typeof GITHUB_ENDPOINTS[number]['name']
