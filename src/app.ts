@@ -1,0 +1,96 @@
+/**
+ * buildApp(options): the whole service except listening. server.ts and the tests build the same app.
+ * Plugins and routes are registered explicitly, in the order they apply to a request.
+ */
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { DestinationStream, Logger } from 'pino'
+import { createEngineServices, type EngineServices } from './engine/services.js'
+import { createLogger, requestId, REQUEST_ID_HEADER } from './logging.js'
+import { swaggerOptions } from './openapi.js'
+import { protectScope } from './plugins/auth.js'
+import { Lifecycle } from './plugins/lifecycle.js'
+import { registerProblemHandlers } from './plugins/problems.js'
+import { assetRoutes } from './routes/assets.js'
+import { catalogRoutes } from './routes/catalog.js'
+import { credentialRoutes } from './routes/credentials.js'
+import { healthRoutes } from './routes/health.js'
+import { schemaRoutes } from './routes/schemas.js'
+import { loadSettings, type Settings } from './settings.js'
+import { createRegistry, sourceRegistry, type SourceRegistry } from './sources/registry.js'
+import type { AnySource } from './sources/types.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    settings: Settings
+    registry: SourceRegistry
+    engine: EngineServices
+    lifecycle: Lifecycle
+  }
+}
+
+export interface BuildAppOptions {
+  /** Settings over the defaults (the process environment is read by server.ts only). */
+  settings?: Partial<Settings>
+  /** Where log lines go (default stdout). Tests pass a stream to read them. */
+  logStream?: DestinationStream
+  /** A ready logger instead (its redaction is then the caller's business). */
+  logger?: Logger
+  /** Engine services to share (default: created from the settings, closed with the app). */
+  services?: EngineServices
+  /** Sources instead of the registered ones (tests with fixture sources). */
+  sources?: readonly AnySource[]
+}
+
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>
+
+export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
+  const settings = loadSettings({}, options.settings)
+  const registry = options.sources === undefined ? sourceRegistry() : createRegistry(options.sources)
+  const logger = options.logger ?? createLogger({
+    level: settings.LOG_LEVEL,
+    secretFieldNames: registry.secretFieldNames()
+  }, options.logStream)
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    genReqId: requestId,
+    ajv: { customOptions: { allErrors: true } },
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  const services = options.services ?? createEngineServices({
+    allowPrivateUpstreams: settings.ALLOW_PRIVATE_UPSTREAMS,
+    connectTimeoutMs: settings.UPSTREAM_CONNECT_TIMEOUT_MS,
+    headersTimeoutMs: settings.UPSTREAM_HEADERS_TIMEOUT_MS,
+    bodyTimeoutMs: settings.UPSTREAM_BODY_TIMEOUT_MS
+  })
+  app.decorate('settings', settings)
+  app.decorate('registry', registry)
+  app.decorate('engine', services)
+  app.decorate('lifecycle', new Lifecycle())
+  if (options.services === undefined) app.addHook('onClose', async () => { await services.close() })
+
+  app.addHook('onRequest', async (request, reply) => { reply.header(REQUEST_ID_HEADER, request.id) })
+  registerProblemHandlers(app)
+
+  await app.register(swagger, swaggerOptions)
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  await app.register(healthRoutes)
+  await app.register(assetRoutes)
+  await app.register(async (v1) => {
+    protectScope(v1, settings.API_TOKENS)
+    await v1.register(catalogRoutes)
+    await v1.register(credentialRoutes)
+    await v1.register(schemaRoutes)
+    // Sync route (issue 4) registers here: await v1.register(syncRoutes)
+  }, { prefix: '/v1' })
+  // Demo sample API (issue 4), the Demo source's upstream, registers here, outside /v1.
+
+  return app
+}

@@ -1,0 +1,45 @@
+/** Credential check: a rejected credential is a 200 result, a malformed config a 400 problem. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import Type from 'typebox'
+import { UpstreamAuthError } from '../errors.js'
+import { problemResponses } from '../plugins/problems.js'
+import { parseConfig } from '../sources/config.js'
+import { matchNonRetryableError } from '../sources/registry.js'
+import type { CredentialCheck } from '../sources/types.js'
+import { sourceContext } from './context.js'
+import { ConfigBodySchema, SourceTypeParamsSchema } from './shared.js'
+
+export const CredentialCheckSchema = Type.Union([
+  Type.Object({ valid: Type.Literal(true) }, { title: 'CredentialsValid' }),
+  Type.Object({
+    valid: Type.Literal(false),
+    code: Type.String({ description: 'Stable code of the rejection, e.g. UPSTREAM_AUTH_FAILED.' }),
+    message: Type.String({ description: 'What is wrong with the credential, in words for the user.' })
+  }, { title: 'CredentialsInvalid' })
+], { title: 'CredentialCheck' })
+
+export const credentialRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post('/sources/:source_type/validate', {
+    schema: {
+      operationId: 'validateCredentials',
+      tags: ['sources'],
+      summary: 'Check a config (credentials included) against the upstream API',
+      params: SourceTypeParamsSchema,
+      body: ConfigBodySchema,
+      response: { 200: CredentialCheckSchema, ...problemResponses(400, 404, 502) }
+    }
+  }, async (request): Promise<CredentialCheck> => {
+    const source = app.registry.get(request.params.source_type)
+    const config = parseConfig(source.fields, request.body.config)
+    try {
+      return await source.validateCredentials(config, sourceContext(app, request, source))
+    } catch (error) {
+      // The upstream refused the credential: that is an answer, not a failure of this service.
+      if (error instanceof UpstreamAuthError) {
+        const friendly = matchNonRetryableError(source, error.message)
+        return { valid: false, code: error.code, message: friendly?.message ?? `The ${source.name} API rejected the credentials (HTTP ${error.status}).` }
+      }
+      throw error
+    }
+  })
+}
