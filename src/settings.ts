@@ -11,7 +11,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export const SettingsSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address to listen on.' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000, description: 'Port to listen on.' }),
-  LOG_LEVEL: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info', description: 'pino log level.' }),
+  LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info', description: 'pino log level.' }),
   API_TOKENS: Type.Array(Type.String({ minLength: 16 }), {
     default: [],
     description: 'Bearer tokens accepted on /v1 routes (comma-separated, each at least 16 characters). Empty: no auth, loopback only.'
@@ -43,7 +43,7 @@ export class SettingsError extends Error {
 function defaults (): Settings {
   const out: Record<string, unknown> = {}
   for (const [key, schema] of Object.entries(SettingsSchema.properties)) {
-    out[key] = structuredClone((schema as { default: unknown }).default)
+    out[key] = structuredClone((schema as unknown as { default: unknown }).default)
   }
   return out as Settings
 }

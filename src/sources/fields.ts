@@ -18,7 +18,7 @@ const Common = {
 }
 
 export const InputFieldSchema = Type.Object({
-  type: Type.Union(INPUT_KINDS.map((kind) => Type.Literal(kind))),
+  type: Type.Enum(INPUT_KINDS),
   ...Common,
   required: Type.Boolean(),
   placeholder: Type.String(),
@@ -63,7 +63,7 @@ function selectSchema<T extends TSchema> (nested: T, title: string) {
       value: Type.String(),
       fields: Type.Optional(Type.Array(nested))
     })),
-    converter: Type.Optional(Type.Union(CONVERTERS.map((c) => Type.Literal(c)))),
+    converter: Type.Optional(Type.Enum(CONVERTERS)),
     multiple: Type.Optional(Type.Boolean()),
     caption: Type.Optional(Type.String())
   }, { title })
