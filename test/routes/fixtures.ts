@@ -142,3 +142,28 @@ export function logCollector (): { stream: { write: (line: string) => void }, li
   const lines: string[] = []
   return { stream: { write: (line: string) => { lines.push(line) } }, lines }
 }
+
+export interface TestApp {
+  app: import('../../src/app.js').App
+  fake: FakeUpstream
+  logs: string[]
+  close: () => Promise<void>
+}
+
+/** The real app with the fixture sources, routed at a fresh fake upstream through UPSTREAM_BASE_URLS. */
+export async function buildTestApp (settings: Partial<import('../../src/settings.js').Settings> = {}): Promise<TestApp> {
+  const { buildApp } = await import('../../src/app.js')
+  const fake = await startFakeAcme()
+  const collector = logCollector()
+  const app = await buildApp({
+    sources: FIXTURE_SOURCES,
+    logStream: collector.stream,
+    settings: { LOG_LEVEL: 'debug', UPSTREAM_BASE_URLS: { ACME: fake.url }, ...settings }
+  })
+  return {
+    app,
+    fake,
+    logs: collector.lines,
+    close: async () => { await app.close(); await fake.close() }
+  }
+}
