@@ -3,6 +3,13 @@
  * connect), the limiter registry keyed by (source, credential fingerprint), and engine settings.
  * Created once by buildApp(); sources reach it through SourceContext.services.
  */
+import { Agent } from 'undici'
+import { TokenCache } from './auth.js'
+import { createRestClient } from './client.js'
+import { DEFAULT_LOOKAHEAD_PAGES } from './pages.js'
+import { LIMITER_IDLE_MS, LimiterRegistry } from './rate-limit.js'
+import type { RetrySettings } from './retry.js'
+import { createCheckingLookup } from './ssrf.js'
 import type { ClientOptions, RestClient, RunContext } from './types.js'
 
 export interface EngineSettings {
@@ -11,13 +18,31 @@ export interface EngineSettings {
   connectTimeoutMs: number
   headersTimeoutMs: number
   bodyTimeoutMs: number
+  /**
+   * Exact origins (e.g. `http://127.0.0.1:8000`, the service's own sample API) exempt from the
+   * private-address check (the host allowlist still applies).
+   */
+  trustedOrigins: string[]
+  /** Retry overrides for every client (tests scale waits down); defaults: 5 attempts, 1 s base, 60 s backoff cap, 300 s max wait. */
+  retry: Partial<RetrySettings>
+  /** Pages fetched ahead of a consumer (and concurrent known pages per parent). */
+  lookaheadPages: number
+  /** Limiters without jobs for this long are released. */
+  limiterIdleMs: number
+  /** Idle keep-alive sockets are closed after this long. */
+  keepAliveTimeoutMs: number
 }
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   allowPrivateUpstreams: false,
   connectTimeoutMs: 10_000,
   headersTimeoutMs: 60_000,
-  bodyTimeoutMs: 120_000
+  bodyTimeoutMs: 120_000,
+  trustedOrigins: [],
+  retry: {},
+  lookaheadPages: DEFAULT_LOOKAHEAD_PAGES,
+  limiterIdleMs: LIMITER_IDLE_MS,
+  keepAliveTimeoutMs: 30_000
 }
 
 export interface EngineServices {
@@ -28,10 +53,31 @@ export interface EngineServices {
 }
 
 export function createEngineServices (settings: Partial<EngineSettings> = {}): EngineServices {
-  const resolved = { ...DEFAULT_ENGINE_SETTINGS, ...settings }
+  const resolved: EngineSettings = { ...DEFAULT_ENGINE_SETTINGS, ...settings }
+  const agentOptions = { keepAliveTimeout: resolved.keepAliveTimeoutMs, connections: 32 }
+  const guarded = new Agent({ ...agentOptions, connect: { timeout: resolved.connectTimeoutMs, lookup: createCheckingLookup() } })
+  const open = new Agent({ ...agentOptions, connect: { timeout: resolved.connectTimeoutMs } })
+  const registry = new LimiterRegistry(resolved.limiterIdleMs)
+  const tokens = new TokenCache()
   return {
     settings: resolved,
-    createClient () { throw new Error('engine not implemented yet') },
-    async close () {}
+    createClient (options: ClientOptions, run: RunContext): RestClient {
+      return createRestClient({
+        guarded,
+        open,
+        registry,
+        tokens,
+        allowPrivate: resolved.allowPrivateUpstreams,
+        trustedOrigins: resolved.trustedOrigins,
+        headersTimeoutMs: resolved.headersTimeoutMs,
+        bodyTimeoutMs: resolved.bodyTimeoutMs,
+        retry: resolved.retry,
+        lookaheadPages: resolved.lookaheadPages
+      }, options, run)
+    },
+    async close () {
+      await registry.close()
+      await Promise.all([guarded.close(), open.close()])
+    }
   }
 }

@@ -83,8 +83,8 @@ export interface ClientOptions {
   rateLimitHeaders?: RateLimitHeaders
   /** Status codes that mean "rate limited" besides 429 when the remaining header is 0 (GitHub: 403). */
   rateLimitStatuses?: number[]
-  /** Override retry settings (attempts, max wait). */
-  retry?: { maxAttempts?: number, maxWaitMs?: number }
+  /** Override retry settings (attempts, backoff unit and cap, max wait). */
+  retry?: { maxAttempts?: number, maxWaitMs?: number, baseDelayMs?: number, maxBackoffMs?: number }
 }
 
 /** One request, described immutably. Paginators return a new one; nothing mutates it. */

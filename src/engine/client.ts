@@ -1,0 +1,104 @@
+/**
+ * A RestClient bound to one source, one credential and one run: SSRF policy from the client's hosts,
+ * auth with secrets registered for redaction, limiters shared through the registry, retry settings.
+ */
+import { UpstreamNetworkError } from '../errors.js'
+import { authParts, credentialFingerprint, credentialHeaderNames, registerSecrets, type TokenCache, type TokenPoster } from './auth.js'
+import { execute, type ClientRuntime } from './execute.js'
+import { exchange, type Transport } from './http.js'
+import type { LimiterRegistry } from './rate-limit.js'
+import { Redactor, redactUrl } from './redact.js'
+import { joinUrl } from './request-builder.js'
+import { DEFAULT_RETRY, type RetrySettings } from './retry.js'
+import { endpointPagesForRun } from './pages.js'
+import type { Dispatcher } from 'undici'
+import type { ClientOptions, RestClient, RunContext } from './types.js'
+
+export interface ClientDeps {
+  guarded: Dispatcher
+  open: Dispatcher
+  registry: LimiterRegistry
+  tokens: TokenCache
+  allowPrivate: boolean
+  trustedOrigins: readonly string[]
+  headersTimeoutMs: number
+  bodyTimeoutMs: number
+  retry: Partial<RetrySettings>
+  lookaheadPages: number
+}
+
+function hostsFor (options: ClientOptions): Set<string> {
+  const hosts = new Set((options.allowedHosts ?? [new URL(options.baseUrl).hostname]).map((h) => h.toLowerCase()))
+  const auth = options.auth
+  if (auth.type === 'oauth2_refresh_token' || auth.type === 'oauth2_client_credentials') hosts.add(new URL(auth.tokenUrl).hostname.toLowerCase())
+  return hosts
+}
+
+export function createRestClient (deps: ClientDeps, options: ClientOptions, run: RunContext): RestClient {
+  const redactor = new Redactor()
+  registerSecrets(options.auth, redactor)
+  const fingerprint = credentialFingerprint(options.auth)
+  const transport: Transport = {
+    policy: {
+      allowedHosts: hostsFor(options),
+      allowPrivate: deps.allowPrivate,
+      trustedOrigins: new Set(deps.trustedOrigins.map((o) => new URL(o).origin))
+    },
+    guarded: deps.guarded,
+    open: deps.open,
+    headersTimeoutMs: deps.headersTimeoutMs,
+    bodyTimeoutMs: deps.bodyTimeoutMs
+  }
+  const retry: RetrySettings = { ...DEFAULT_RETRY, ...deps.retry, ...options.retry }
+  const post: TokenPoster = async (url, form, headers) => {
+    const raw = await exchange(transport, {
+      method: 'POST',
+      url: new URL(url),
+      headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(form).toString(),
+      credentialHeaders: new Set(['authorization'])
+    }, run.signal)
+    let body: unknown
+    try { body = raw.text === '' ? undefined : JSON.parse(raw.text) } catch {
+      throw new UpstreamNetworkError(`OAuth2 token response from ${redactUrl(url)} is not JSON.`, redactUrl(url))
+    }
+    return { status: raw.status, body }
+  }
+  const rt: ClientRuntime = {
+    transport,
+    options,
+    retry,
+    redactor,
+    credentialHeaders: new Set(credentialHeaderNames(options.auth)),
+    limiterFor: (rateClass) => {
+      const name = rateClass ?? 'default'
+      const budget = options.budgets?.[name] ?? options.budgets?.default ?? {}
+      return deps.registry.get(options.source, fingerprint, options.budgets?.[name] !== undefined ? name : 'default', budget)
+    },
+    authParts: async () => await authParts(options.auth, { cache: deps.tokens, post, redactor, fingerprint }),
+    invalidateAuth: () => {
+      if (options.auth.type !== 'oauth2_refresh_token' && options.auth.type !== 'oauth2_client_credentials') return false
+      deps.tokens.invalidate(fingerprint)
+      return true
+    },
+    emit: (event) => {
+      const level = event.level === 'error' ? 'error' : event.level === 'warn' ? 'warn' : 'info'
+      run.log[level]({ source: options.source, ...event }, event.event)
+      run.onEvent?.(event)
+    }
+  }
+  return {
+    async request (spec, requestOptions) {
+      const { path, ...rest } = spec
+      const outcome = await execute(rt, { ...rest, url: joinUrl(options.baseUrl, path) }, {
+        signal: run.signal,
+        ...(requestOptions?.acceptStatuses !== undefined ? { acceptStatuses: requestOptions.acceptStatuses } : {}),
+        ...(requestOptions?.rateLimitClass !== undefined ? { rateLimitClass: requestOptions.rateLimitClass } : {})
+      })
+      return outcome.result
+    },
+    pages (endpoint, pagesOptions = {}) {
+      return endpointPagesForRun(rt, endpoint, pagesOptions, run.signal, deps.lookaheadPages)
+    }
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * One logical request: prepare (params, auth), then attempts — each scheduled through the limiter —
+ * with response actions, rate-limit waits, retries of 429/5xx/network failures/truncated JSON, and a
+ * typed error for everything else. Bodies are always consumed (http.ts).
+ */
+import { UpstreamAuthError, UpstreamHttpError, UpstreamRaisedError, UpstreamResponseError } from '../errors.js'
+import type { ResponseAction } from './declarations.js'
+import { exchange, TransientNetworkError, type PreparedRequest, type RawResponse, type Transport } from './http.js'
+import { redactUrl, type Redactor } from './redact.js'
+import type { SharedLimiter } from './rate-limit.js'
+import { isRateLimited, RETRYABLE_STATUSES, waitBeforeRetry, backoffMs, type RetrySettings } from './retry.js'
+import { getPath } from './select.js'
+import { sleep } from './sleep.js'
+import type { AuthParts } from './auth.js'
+import type { ClientOptions, EngineEvent, HttpResult, RequestSpec } from './types.js'
+
+export const USER_AGENT = 'warehouse-sources/0.1'
+
+export interface ClientRuntime {
+  transport: Transport
+  options: ClientOptions
+  retry: RetrySettings
+  redactor: Redactor
+  credentialHeaders: ReadonlySet<string>
+  limiterFor: (rateClass: string | undefined) => SharedLimiter
+  authParts: () => Promise<AuthParts>
+  /** Drop a cached OAuth2 token after a 401 (true when there was one to drop). */
+  invalidateAuth: () => boolean
+  emit: (event: EngineEvent) => void
+}
+
+export interface ExecuteOptions {
+  acceptStatuses?: readonly number[]
+  rateLimitClass?: string
+  responseActions?: readonly ResponseAction[]
+  /** For events: the endpoint name and parent id. */
+  resource?: string
+  parent?: string
+  signal: AbortSignal
+}
+
+export type Outcome = { kind: 'ok', result: HttpResult } | { kind: 'ignored', result: HttpResult, action: ResponseAction }
+
+export function prepareRequest (spec: RequestSpec, auth: AuthParts, defaults: Record<string, string> | undefined, credentialHeaders: ReadonlySet<string>): PreparedRequest {
+  const url = new URL(spec.url)
+  for (const [name, value] of Object.entries(spec.params ?? {})) {
+    if (value === null || value === undefined) continue
+    url.searchParams.set(name, String(value))
+  }
+  for (const [name, value] of Object.entries(auth.params)) url.searchParams.set(name, value)
+  const headers: Record<string, string> = { accept: 'application/json', 'user-agent': USER_AGENT }
+  for (const source of [defaults, spec.headers, auth.headers]) {
+    for (const [name, value] of Object.entries(source ?? {})) headers[name.toLowerCase()] = value
+  }
+  const prepared: PreparedRequest = { method: spec.method, url, headers, credentialHeaders }
+  if (spec.json !== undefined && spec.method === 'POST') {
+    prepared.body = JSON.stringify(spec.json)
+    headers['content-type'] ??= 'application/json'
+  }
+  return prepared
+}
+
+export function matchResponseAction (actions: readonly ResponseAction[] | undefined, status: number, text: string, body: unknown): ResponseAction | undefined {
+  for (const action of actions ?? []) {
+    if (action.status !== undefined) {
+      const statuses = Array.isArray(action.status) ? action.status : [action.status]
+      if (!statuses.includes(status)) continue
+    }
+    if (action.content !== undefined && !text.includes(action.content)) continue
+    if (action.jsonField !== undefined) {
+      const value = getPath(body, action.jsonField)
+      if (value === undefined) continue
+      if (action.jsonValues !== undefined && !action.jsonValues.includes(value as never)) continue
+    }
+    return action
+  }
+  return undefined
+}
+
+/** A short vendor message (never the raw body), with registered secrets masked. */
+export function vendorMessage (body: unknown, redactor: Redactor): string {
+  const candidates = [getPath(body, 'message'), getPath(body, 'error.message'), getPath(body, 'error_description'),
+    getPath(body, 'error'), getPath(body, 'detail'), getPath(body, 'errors.0.message'), getPath(body, 'errors.0.detail'), getPath(body, 'title')]
+  const text = candidates.find((c): c is string => typeof c === 'string' && c.trim() !== '')
+  if (text === undefined) return ''
+  const clean = redactor.redact(text.replace(/\s+/g, ' ').trim()).slice(0, 200)
+  return `: ${clean}`
+}
+
+function parseBody (text: string): { ok: true, body: unknown } | { ok: false } {
+  if (text.trim() === '') return { ok: true, body: undefined }
+  try { return { ok: true, body: JSON.parse(text) } } catch { return { ok: false } }
+}
+
+function toResult (raw: RawResponse, body: unknown): HttpResult {
+  return { status: raw.status, headers: raw.headers, body, url: raw.url }
+}
+
+/** Send `spec` with retries; throws typed errors for non-accepted statuses. */
+export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: ExecuteOptions): Promise<Outcome> {
+  const { retry, options, redactor } = rt
+  const where = redactUrl(spec.url)
+  const method = spec.method
+  const limiter = rt.limiterFor(opts.rateLimitClass)
+  let reauthorized = false
+  const base = { resource: opts.resource, ...(opts.parent !== undefined ? { parent: opts.parent } : {}), url: where }
+  for (let attempt = 1; ; attempt++) {
+    const last = attempt >= retry.maxAttempts
+    let raw: RawResponse
+    try {
+      raw = await limiter.schedule(async () => {
+        const prepared = prepareRequest(spec, await rt.authParts(), options.headers, rt.credentialHeaders)
+        return await exchange(rt.transport, prepared, opts.signal)
+      }, opts.signal)
+    } catch (error) {
+      if (!(error instanceof TransientNetworkError) || last) throw error
+      const waitMs = backoffMs(attempt, retry)
+      rt.emit({ level: 'warn', event: 'retry', ...base, attempt, reason: redactor.redact(error.message), waitMs })
+      await sleep(waitMs, opts.signal)
+      continue
+    }
+    limiter.observe(raw.headers, options.rateLimitHeaders)
+    const parsed = parseBody(raw.text)
+    const body = parsed.ok ? parsed.body : undefined
+    const status = raw.status
+    const action = matchResponseAction(opts.responseActions, status, raw.text, body)
+    if (action?.action === 'ignore') {
+      rt.emit({ level: 'info', event: 'response_ignored', ...base, status })
+      return { kind: 'ignored', result: toResult(raw, body), action }
+    }
+    if (action?.action === 'raise') {
+      throw new UpstreamRaisedError(action.message ?? `Upstream returned ${status} for ${method} ${where}.`)
+    }
+    const accepted = (status >= 200 && status < 300) || (opts.acceptStatuses?.includes(status) ?? false)
+    const rateLimited = !accepted && isRateLimited(status, raw.headers, options.rateLimitHeaders, options.rateLimitStatuses ?? [])
+    const retryable = action?.action === 'retry' || rateLimited || (!accepted && RETRYABLE_STATUSES.has(status))
+    if (retryable) {
+      if (last) {
+        throw new UpstreamHttpError(`Upstream returned ${status} for ${method} ${where} after ${attempt} attempts${vendorMessage(body, redactor)}.`, status, where, { retryable: true })
+      }
+      const wait = waitBeforeRetry(attempt, raw.headers, options.rateLimitHeaders, retry)
+      if (rateLimited) {
+        rt.emit({ level: 'warn', event: 'rate_limit_wait', ...base, attempt, status, waitMs: wait.ms, reason: wait.reason })
+        limiter.pauseUntil(Date.now() + wait.ms)
+      } else {
+        rt.emit({ level: 'warn', event: 'retry', ...base, attempt, status, waitMs: wait.ms, reason: wait.reason })
+        await sleep(wait.ms, opts.signal)
+      }
+      continue
+    }
+    if (accepted) {
+      if (!parsed.ok) {
+        if (last) throw new UpstreamResponseError(`Response from ${where} is not valid JSON (truncated or malformed) after ${attempt} attempts.`, where)
+        const waitMs = backoffMs(attempt, retry)
+        rt.emit({ level: 'warn', event: 'retry', ...base, attempt, status, reason: 'invalid_json', waitMs })
+        await sleep(waitMs, opts.signal)
+        continue
+      }
+      return { kind: 'ok', result: toResult(raw, body) }
+    }
+    if (status === 401 && !reauthorized && rt.invalidateAuth()) { reauthorized = true; continue }
+    const message = `Upstream returned ${status} for ${method} ${where}${vendorMessage(body, redactor)}.`
+    if (status === 401 || status === 403) throw new UpstreamAuthError(message, status, where)
+    throw new UpstreamHttpError(message, status, where)
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Parent → child fan-out, declared once (FanOutDecl) and executed here for every source: parents come
+ * from a static list or from another catalog endpoint (itself possibly a fan-out, so multi-level
+ * chains work), children are paged per parent with bounded concurrency and emitted parent by parent,
+ * rows decorated with `_<parent>_<field>` then renamed. State: the parent page's start state, the
+ * parent's index in it, and the child's own state.
+ */
+import type { FanOutDecl } from './declarations.js'
+import { LookAhead } from './buffer.js'
+import { getPath } from './select.js'
+import type { Page, ResumeState, Row } from './types.js'
+
+export const DEFAULT_FANOUT_CONCURRENCY = 4
+
+export interface FanOutState {
+  /** State the parent page holding the current parent starts from (null: the first page). */
+  parentFrom: ResumeState | null
+  /** Index of the current parent within that page. */
+  parentIndex: number
+  /** Resolved value of the current parent (checked on resume). */
+  parentKey: string | null
+  /** The current parent's child state (null: from its start). */
+  child: ResumeState | null
+}
+
+export interface ParentRef { row: Row, from: ResumeState | null, index: number, key: string }
+
+export interface FanOutInput {
+  decl: FanOutDecl
+  state: FanOutState | null
+  /** Static parent rows, when the source supplies them. */
+  staticParents?: readonly Row[]
+  /** Pages of the parent endpoint from a state (when parents come from the catalog). */
+  parentPages?: (from: ResumeState | null) => AsyncIterable<Page>
+  /** Child pages for one parent, from the child state. */
+  childPages: (parent: ParentRef, childState: ResumeState | null, signal: AbortSignal) => AsyncIterable<Page>
+  signal: AbortSignal
+  /** Child pages buffered ahead per parent. */
+  lookahead: number
+}
+
+export function parentKeyName (parent: string, field: string): string {
+  return `_${parent}_${field.replaceAll('.', '_')}`
+}
+
+/** Child row with parent fields (`_<parent>_<field>`) and the declared renames applied. */
+export function decorateChildRow (row: Row, parentRow: Row, decl: FanOutDecl): Row {
+  if ((decl.includeFromParent?.length ?? 0) === 0 && decl.renames === undefined) return row
+  const out: Row = { ...row }
+  for (const field of decl.includeFromParent ?? []) out[parentKeyName(decl.parent, field)] = getPath(parentRow, field)
+  for (const [from, to] of Object.entries(decl.renames ?? {})) {
+    if (!(from in out)) continue
+    out[to] = out[from]
+    if (to !== from) delete out[from]
+  }
+  return out
+}
+
+function resolvedKey (row: Row, decl: FanOutDecl): string {
+  const value = getPath(row, decl.resolveField)
+  return value === undefined || value === null ? '' : String(value)
+}
+
+async function * parentsOf (input: FanOutInput): AsyncGenerator<ParentRef> {
+  const start = input.state ?? { parentFrom: null, parentIndex: 0, parentKey: null, child: null }
+  if (input.staticParents !== undefined) {
+    for (let index = start.parentIndex; index < input.staticParents.length; index++) {
+      const row = input.staticParents[index] as Row
+      yield { row, from: null, index, key: resolvedKey(row, input.decl) }
+    }
+    return
+  }
+  if (input.parentPages === undefined) return
+  let from = start.parentFrom
+  let first = true
+  for await (const page of input.parentPages(from)) {
+    for (let index = first ? start.parentIndex : 0; index < page.rows.length; index++) {
+      const row = page.rows[index] as Row
+      yield { row, from, index, key: resolvedKey(row, input.decl) }
+    }
+    first = false
+    if (page.state === null) return
+    from = page.state
+  }
+}
+
+export async function * fanOutPages (input: FanOutInput): AsyncGenerator<Page & { state: { v: 1, fanout: FanOutState } | null }> {
+  const { decl } = input
+  const concurrency = decl.concurrency ?? DEFAULT_FANOUT_CONCURRENCY
+  const resume = input.state
+  const parents = parentsOf(input)[Symbol.asyncIterator]()
+  const window: Array<{ parent: ParentRef, pages: LookAhead<Page>, controller: AbortController }> = []
+  let parentsDone = false
+  let lastState: unknown = resume === null ? undefined : 'resumed'
+  const open = (parent: ParentRef): void => {
+    const resumesHere = resume !== null && parent.from === resume.parentFrom && parent.index === resume.parentIndex &&
+      (resume.parentKey === null || resume.parentKey === parent.key)
+    const controller = new AbortController()
+    const signal = AbortSignal.any([input.signal, controller.signal])
+    const pages = new LookAhead(input.childPages(parent, resumesHere ? resume.child : null, signal), input.lookahead)
+    window.push({ parent, pages, controller })
+  }
+  try {
+    for (;;) {
+      while (!parentsDone && window.length < concurrency) {
+        const next = await parents.next()
+        if (next.done === true) parentsDone = true
+        else open(next.value)
+      }
+      const current = window.shift()
+      if (current === undefined) break
+      const { parent } = current
+      try {
+        for await (const page of current.pages) {
+          const rows = page.rows.map((row) => decorateChildRow(row, parent.row, decl))
+          const fanout: FanOutState = page.state === null
+            ? { parentFrom: parent.from, parentIndex: parent.index + 1, parentKey: null, child: null }
+            : { parentFrom: parent.from, parentIndex: parent.index, parentKey: parent.key, child: page.state }
+          const state = { v: 1 as const, fanout }
+          lastState = state
+          yield { rows, state }
+        }
+      } finally {
+        current.pages.close()
+        current.controller.abort()
+      }
+    }
+    if (lastState !== null) yield { rows: [], state: null }
+  } finally {
+    for (const entry of window) { entry.pages.close(); entry.controller.abort() }
+    void parents.return?.(undefined)?.catch(() => undefined)
+  }
+}

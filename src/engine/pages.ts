@@ -1,0 +1,125 @@
+/**
+ * `client.pages()`: resolves an endpoint (plain or fan-out, recursively through the catalog), applies
+ * incremental params to the target endpoint, validates resume state, caps total pages and keeps a
+ * bounded look-ahead between the engine and its consumer.
+ */
+import { UnsupportedRequestError } from '../errors.js'
+import type { Endpoint, IncrementalFieldDecl, Params } from './declarations.js'
+import { LookAhead } from './buffer.js'
+import type { ClientRuntime } from './execute.js'
+import { fanOutPages, type FanOutState } from './fanout.js'
+import { incrementalParams } from './incremental.js'
+import { buildFirstRequest, formatPath } from './request-builder.js'
+import { paginate } from './run.js'
+import { getPath } from './select.js'
+import type { Page, PagesOptions, RequestSpec, ResumeState, Row } from './types.js'
+
+/** Pages fetched ahead of the consumer. */
+export const DEFAULT_LOOKAHEAD_PAGES = 2
+
+interface Context {
+  rt: ClientRuntime
+  options: PagesOptions
+  signal: AbortSignal
+  lookahead: number
+}
+
+interface Target {
+  extraParams: Params
+  /** Incremental binding (only for the endpoint the caller asked for). */
+  incremental?: { field: IncrementalFieldDecl, lastValue: unknown }
+}
+
+function badState (endpoint: Endpoint): UnsupportedRequestError {
+  return new UnsupportedRequestError(`The resume state does not belong to table "${endpoint.name}".`, [{ path: '/resume_state', message: 'does not match this table' }])
+}
+
+function requestFromState (state: ResumeState | null, endpoint: Endpoint): RequestSpec | null {
+  if (state === null) return null
+  const request = state.request as RequestSpec | undefined
+  if (state.v !== 1 || request === undefined || typeof request !== 'object' || typeof request.url !== 'string' ||
+    (request.method !== 'GET' && request.method !== 'POST')) throw badState(endpoint)
+  return request
+}
+
+function fanOutStateFrom (state: ResumeState | null, endpoint: Endpoint): FanOutState | null {
+  if (state === null) return null
+  const f = state.fanout as FanOutState | undefined
+  if (state.v !== 1 || f === undefined || typeof f !== 'object' || typeof f.parentIndex !== 'number' || f.parentIndex < 0) throw badState(endpoint)
+  return { parentFrom: f.parentFrom ?? null, parentIndex: f.parentIndex, parentKey: f.parentKey ?? null, child: f.child ?? null }
+}
+
+function plainPages (ctx: Context, endpoint: Endpoint, path: string, resume: ResumeState | null, target: Target,
+  signal: AbortSignal, parent?: string): AsyncIterable<Page> {
+  const first = buildFirstRequest(ctx.rt.options.baseUrl, endpoint, path, target.extraParams)
+  const descending = endpoint.sortMode === 'desc' && target.incremental !== undefined &&
+    target.incremental.lastValue !== null && target.incremental.lastValue !== undefined
+  return paginate({
+    rt: ctx.rt,
+    endpoint,
+    first,
+    resume: requestFromState(resume, endpoint),
+    signal,
+    ...(parent !== undefined ? { parent } : {}),
+    ...(descending && target.incremental !== undefined ? { stopBefore: target.incremental } : {}),
+    window: ctx.lookahead
+  })
+}
+
+function endpointPages (ctx: Context, endpoint: Endpoint, resume: ResumeState | null, target: Target, depth = 0): AsyncIterable<Page> {
+  const staticValues = ctx.options.pathParams ?? {}
+  const decl = endpoint.fanOut
+  if (decl === undefined) return plainPages(ctx, endpoint, formatPath(endpoint.path, (n) => staticValues[n]), resume, target, ctx.signal)
+  if (depth > 8) throw new UnsupportedRequestError(`Fan-out chain of "${endpoint.name}" is too deep (cycle?).`)
+  const staticParents: readonly Row[] | undefined = ctx.options.parents?.[decl.parent]
+  const parentEndpoint = ctx.options.catalog?.find((e) => e.name === decl.parent)
+  if (staticParents === undefined && parentEndpoint === undefined) {
+    throw new UnsupportedRequestError(`Parent "${decl.parent}" of "${endpoint.name}" is neither a static parent list nor a catalog endpoint.`)
+  }
+  return fanOutPages({
+    decl,
+    state: fanOutStateFrom(resume, endpoint),
+    ...(staticParents !== undefined ? { staticParents } : {}),
+    ...(staticParents === undefined && parentEndpoint !== undefined
+      ? { parentPages: (from: ResumeState | null) => endpointPages(ctx, parentEndpoint, from, { extraParams: decl.parentParams ?? {} }, depth + 1) }
+      : {}),
+    childPages: (parent, childState, signal) => {
+      const path = formatPath(endpoint.path, (name) => {
+        if (name === decl.resolveParam) return getPath(parent.row, decl.resolveField)
+        return staticValues[name] ?? getPath(parent.row, name)
+      })
+      return plainPages(ctx, endpoint, path, childState, target, signal, `${decl.parent}:${parent.key}`)
+    },
+    signal: ctx.signal,
+    lookahead: ctx.lookahead
+  })
+}
+
+/** All pages of `endpoint` for one run, honouring resume state, incremental binding and maxPages. */
+export async function * endpointPagesForRun (rt: ClientRuntime, endpoint: Endpoint, options: PagesOptions, signal: AbortSignal, lookahead: number): AsyncGenerator<Page> {
+  const controller = new AbortController()
+  const runSignal = AbortSignal.any([signal, controller.signal])
+  const target: Target = { extraParams: {} }
+  if (options.incremental !== undefined) {
+    const field = endpoint.incrementalFields?.find((f) => f.field === options.incremental?.field)
+    if (field === undefined) {
+      throw new UnsupportedRequestError(`Table "${endpoint.name}" has no incremental field "${options.incremental.field}".`,
+        [{ path: '/incremental_field', message: 'not an incremental field of this table' }])
+    }
+    target.extraParams = incrementalParams(field, options.incremental.lastValue, options.incremental.earliestValue)
+    target.incremental = { field, lastValue: options.incremental.lastValue }
+  }
+  const ctx: Context = { rt, options, signal: runSignal, lookahead }
+  const source = new LookAhead(endpointPages(ctx, endpoint, options.resumeState ?? null, target), Math.max(1, lookahead - 1))
+  let count = 0
+  try {
+    for await (const page of source) {
+      yield page
+      count++
+      if (options.maxPages !== undefined && count >= options.maxPages) return
+    }
+  } finally {
+    source.close()
+    controller.abort()
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Offset/limit. Stops at the total (body path or header) when there is one, else on a short page;
+ * never past `maxOffset`. With a known total the remaining pages are returned as a known run.
+ */
+import type { Static } from 'typebox'
+import type { OffsetPaginatorSchema } from '../declarations.js'
+import { getPath } from '../select.js'
+import { KNOWN_RUN_MAX, withParam, type Paginator } from './types.js'
+
+function readTotal (decl: Static<typeof OffsetPaginatorSchema>, body: unknown, headers: Record<string, string>): number | undefined {
+  const raw = decl.totalHeader !== undefined ? headers[decl.totalHeader.toLowerCase()] : decl.totalPath !== undefined ? getPath(body, decl.totalPath) : undefined
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : undefined
+  return n !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined
+}
+
+export function offsetPaginator (decl: Static<typeof OffsetPaginatorSchema>): Paginator {
+  const offsetOf = (params: Record<string, unknown> | undefined): number => {
+    const n = Number(params?.[decl.offsetParam] ?? 0)
+    return Number.isFinite(n) ? n : 0
+  }
+  return {
+    first: (request) => withParam(withParam(request, decl.offsetParam, offsetOf(request.params)), decl.limitParam, decl.limit),
+    next ({ request, response, rows }) {
+      const total = readTotal(decl, response.body, response.headers)
+      const offset = offsetOf(request.params)
+      const end = Math.min(total ?? Number.POSITIVE_INFINITY, decl.maxOffset === undefined ? Number.POSITIVE_INFINITY : decl.maxOffset + 1)
+      if (total === undefined && rows.length < decl.limit) return []
+      const out = []
+      for (let next = offset + decl.limit; next < end && out.length < (total === undefined ? 1 : KNOWN_RUN_MAX); next += decl.limit) {
+        out.push(withParam(request, decl.offsetParam, next))
+      }
+      return out
+    }
+  }
+}

@@ -1,0 +1,6 @@
+import type { Paginator } from './types.js'
+
+export const singlePagePaginator = (): Paginator => ({
+  first: (request) => request,
+  next: () => []
+})

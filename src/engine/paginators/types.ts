@@ -1,0 +1,35 @@
+/**
+ * The paginator contract: a pure step. `first` prepares the first request; `next` reads the request
+ * just sent and its response and returns the next request(s) — never mutating anything.
+ * [] stops; [r] continues with r; [r1, …, rn] is a run of pages known in advance (totals known),
+ * which the engine may fetch concurrently and emits in order, asking `next` again after rn.
+ */
+import type { HttpResult, RequestSpec, Row } from '../types.js'
+
+export interface PageView {
+  request: RequestSpec
+  response: HttpResult
+  rows: readonly Row[]
+}
+
+export interface Paginator {
+  first: (request: RequestSpec) => RequestSpec
+  next: (page: PageView) => RequestSpec[]
+}
+
+/** Longest run of known pages returned at once. */
+export const KNOWN_RUN_MAX = 20
+
+export function withParam (request: RequestSpec, name: string, value: string | number): RequestSpec {
+  return { ...request, params: { ...request.params, [name]: value } }
+}
+
+/** A next URL followed verbatim: the original query params are cleared (they are in the URL). */
+export function followUrl (request: RequestSpec, href: string, base: string): RequestSpec {
+  const { params: _dropped, ...rest } = request
+  return { ...rest, url: new URL(href, base).href }
+}
+
+export function truthy (value: unknown): boolean {
+  return value === true || value === 'true' || value === 1
+}

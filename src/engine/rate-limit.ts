@@ -1,0 +1,143 @@
+/**
+ * Rate limiting. One SharedLimiter per (source, credential fingerprint, rate-limit class), shared by
+ * every run using that credential and released when idle. Bottleneck queues jobs and enforces the
+ * concurrency and spacing budget; a reservation log on top keeps starts within `reservoir` per any
+ * sliding `intervalMs`; response headers (remaining/reset) and 429s pause or slow every user of the
+ * limiter before the API has to say 429 again.
+ */
+import Bottleneck from 'bottleneck'
+import type { RateBudget, RateLimitHeaders } from './types.js'
+import { remainingOf, resetWaitMs } from './retry.js'
+import { abortError, raceAbort, sleep } from './sleep.js'
+
+/** A limiter with no queued or running job for this long is released. */
+export const LIMITER_IDLE_MS = 60_000
+/** When the remaining header drops to this or below, starts are spread evenly until the reset. */
+export const LOW_REMAINING = 5
+
+export class SharedLimiter {
+  private readonly bottleneck: Bottleneck
+  /** Start times reserved within the current sliding window. */
+  private starts: number[] = []
+  private pausedUntil = 0
+  private spacingMs = 0
+  private spacingUntil = 0
+  private lastSpacedStart = 0
+  lastUsed = Date.now()
+  active = 0
+
+  constructor (readonly budget: RateBudget) {
+    this.bottleneck = new Bottleneck({
+      maxConcurrent: budget.maxConcurrent ?? null,
+      minTime: budget.minTimeMs ?? 0
+    })
+  }
+
+  /** Run `task` as one limited job; a cancelled run's queued job never starts its task. */
+  async schedule<T> (task: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    if (signal.aborted) throw abortError(signal)
+    this.active++
+    this.lastUsed = Date.now()
+    const job = this.bottleneck.schedule(async () => {
+      if (signal.aborted) throw abortError(signal)
+      await this.waitForSlot(signal)
+      return await task()
+    })
+    try {
+      return await raceAbort(job, signal)
+    } finally {
+      this.active--
+      this.lastUsed = Date.now()
+    }
+  }
+
+  /** Stop every user of this limiter until `until` (epoch ms). */
+  pauseUntil (until: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, until)
+  }
+
+  /** Read remaining/reset headers: at 0 pause until the reset; when low, spread the rest evenly. */
+  observe (headers: Record<string, string>, declared: RateLimitHeaders | undefined, now = Date.now()): void {
+    const remaining = remainingOf(headers, declared)
+    const reset = resetWaitMs(headers, declared, now)
+    if (remaining === undefined || reset === undefined) return
+    if (remaining === 0) this.pauseUntil(now + reset)
+    else if (remaining <= LOW_REMAINING) {
+      this.spacingMs = Math.ceil(reset / remaining)
+      this.spacingUntil = now + reset
+    }
+  }
+
+  async stop (): Promise<void> {
+    await this.bottleneck.stop({ dropWaitingJobs: true }).catch(() => undefined)
+  }
+
+  private reserveStart (now: number): number {
+    let start = now
+    if (this.pausedUntil > start) start = this.pausedUntil
+    if (this.spacingUntil > start && this.spacingMs > 0) start = Math.max(start, this.lastSpacedStart + this.spacingMs)
+    const { reservoir, intervalMs } = this.budget
+    if (reservoir !== undefined && intervalMs !== undefined) {
+      this.starts = this.starts.filter((t) => t > now - intervalMs)
+      if (this.starts.length >= reservoir) {
+        const sorted = [...this.starts].sort((a, b) => a - b)
+        start = Math.max(start, sorted[sorted.length - reservoir]! + intervalMs)
+      }
+      this.starts.push(start)
+    }
+    if (this.spacingUntil > start) this.lastSpacedStart = start
+    return start
+  }
+
+  private async waitForSlot (signal: AbortSignal): Promise<void> {
+    // Re-check after each wait: a 429 elsewhere may have paused the limiter meanwhile.
+    for (;;) {
+      const now = Date.now()
+      if (this.pausedUntil > now) { await sleep(this.pausedUntil - now, signal); continue }
+      const start = this.reserveStart(now)
+      if (start > now) await sleep(start - now, signal)
+      return
+    }
+  }
+}
+
+/** Limiters by (source, credential fingerprint, class); idle ones are released. */
+export class LimiterRegistry {
+  private readonly limiters = new Map<string, SharedLimiter>()
+  private readonly timer: NodeJS.Timeout
+
+  constructor (private readonly idleMs = LIMITER_IDLE_MS) {
+    this.timer = setInterval(() => { this.sweep() }, Math.max(1_000, Math.min(idleMs, 30_000)))
+    this.timer.unref()
+  }
+
+  get (source: string, fingerprint: string, rateClass: string, budget: RateBudget): SharedLimiter {
+    const key = `${source}\u0000${fingerprint}\u0000${rateClass}`
+    let limiter = this.limiters.get(key)
+    if (limiter === undefined) {
+      limiter = new SharedLimiter(budget)
+      this.limiters.set(key, limiter)
+    }
+    limiter.lastUsed = Date.now()
+    return limiter
+  }
+
+  get size (): number { return this.limiters.size }
+
+  /** Release limiters with no job for `idleMs`. */
+  sweep (now = Date.now()): void {
+    for (const [key, limiter] of this.limiters) {
+      if (limiter.active === 0 && now - limiter.lastUsed >= this.idleMs) {
+        this.limiters.delete(key)
+        void limiter.stop()
+      }
+    }
+  }
+
+  async close (): Promise<void> {
+    clearInterval(this.timer)
+    const all = [...this.limiters.values()]
+    this.limiters.clear()
+    await Promise.all(all.map(async (l) => { await l.stop() }))
+  }
+}

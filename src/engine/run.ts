@@ -1,0 +1,95 @@
+/**
+ * The page loop for one endpoint instance (one parent, or no fan-out): first request (or the resumed
+ * one), paginator steps, guards (empty page, page cap, loop detection, descending watermark stop) and
+ * concurrent fetch of known runs of pages with in-order emission. Yields pages with `{ request }` state.
+ */
+import type { Endpoint, IncrementalFieldDecl } from './declarations.js'
+import { execute, type ClientRuntime, type Outcome } from './execute.js'
+import { pageOlderThan } from './incremental.js'
+import { createPaginator } from './paginators/index.js'
+import { redactUrl } from './redact.js'
+import { selectRows } from './select.js'
+import type { Page, RequestSpec } from './types.js'
+
+export interface PageLoopInput {
+  rt: ClientRuntime
+  endpoint: Endpoint
+  first: RequestSpec
+  /** Request to resume with (from a previous page's state). */
+  resume: RequestSpec | null
+  signal: AbortSignal
+  /** Parent id for events (fan-out). */
+  parent?: string
+  /** Descending endpoints stop once a whole page is older than this watermark. */
+  stopBefore?: { field: IncrementalFieldDecl, lastValue: unknown }
+  /** Known pages fetched concurrently. */
+  window: number
+}
+
+/** Identity of a request for loop detection. */
+export function requestKey (request: RequestSpec): string {
+  const url = new URL(request.url)
+  for (const [name, value] of Object.entries(request.params ?? {})) {
+    if (value !== null && value !== undefined) url.searchParams.set(name, String(value))
+  }
+  url.searchParams.sort()
+  return JSON.stringify([request.method, url.href, request.json ?? null])
+}
+
+export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
+  const { rt, endpoint } = input
+  const paginator = createPaginator(endpoint.paginator)
+  const controller = new AbortController()
+  const signal = AbortSignal.any([input.signal, controller.signal])
+  const events = { resource: endpoint.name, ...(input.parent !== undefined ? { parent: input.parent } : {}) }
+  const fetchPage = async (request: RequestSpec): Promise<Outcome> => await execute(rt, request, {
+    signal, resource: endpoint.name, parent: input.parent, rateLimitClass: endpoint.rateLimitClass, responseActions: endpoint.responseActions
+  })
+  const start = input.resume ?? paginator.first(input.first)
+  const seen = new Set([requestKey(start)])
+  const queue: RequestSpec[] = [start]
+  const inflight: Array<{ request: RequestSpec, outcome: Promise<Outcome> }> = []
+  let pages = 0
+  try {
+    for (;;) {
+      while (inflight.length < Math.max(1, input.window) && queue.length > 0) {
+        const request = queue.shift() as RequestSpec
+        const outcome = fetchPage(request)
+        outcome.catch(() => undefined)
+        inflight.push({ request, outcome })
+      }
+      const current = inflight.shift()
+      if (current === undefined) return
+      const outcome = await current.outcome
+      pages++
+      if (outcome.kind === 'ignored') { yield { rows: [], state: null }; return }
+      const { result } = outcome
+      const rows = selectRows(result.body, endpoint.dataSelector, endpoint.dataSelectorRequired ?? true, redactUrl(result.url))
+      if (input.stopBefore !== undefined && pageOlderThan(rows, input.stopBefore.field, input.stopBefore.lastValue)) {
+        yield { rows: [], state: null }
+        return
+      }
+      if (rows.length === 0) { yield { rows, state: null }; return }
+      if (inflight.length === 0 && queue.length === 0) {
+        for (const next of paginator.next({ request: current.request, response: result, rows })) {
+          const key = requestKey(next)
+          if (seen.has(key)) {
+            rt.emit({ level: 'warn', event: 'loop_detected', ...events, page: pages, url: redactUrl(next.url) })
+            break
+          }
+          seen.add(key)
+          queue.push(next)
+        }
+      }
+      const upcoming = inflight[0]?.request ?? queue[0]
+      if (upcoming !== undefined && endpoint.pageCap !== undefined && pages >= endpoint.pageCap) {
+        rt.emit({ level: 'warn', event: 'page_cap_reached', ...events, pageCap: endpoint.pageCap, pages })
+        yield { rows, state: null }
+        return
+      }
+      yield { rows, state: upcoming === undefined ? null : { v: 1, request: upcoming } }
+    }
+  } finally {
+    controller.abort()
+  }
+}

@@ -1,0 +1,34 @@
+/** Reading values out of JSON bodies and rows by dotted path, and selecting the rows of a page. */
+import { UpstreamResponseError } from '../errors.js'
+import type { Row } from './types.js'
+
+/** Value at a dotted path (`links.next`, `items.0.id`); '' or '$' is the value itself. */
+export function getPath (value: unknown, path: string | undefined): unknown {
+  if (path === undefined || path === '' || path === '$') return value
+  let current: unknown = value
+  for (const key of path.split('.')) {
+    if (current === null || typeof current !== 'object') return undefined
+    current = (current as Record<string, unknown>)[key]
+  }
+  return current
+}
+
+function isRecord (value: unknown): value is Row {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+/**
+ * Rows of a page. Without a selector the body is the list (or one object → one row). A required
+ * selector missing from the body fails loudly: a changed response shape must not read as "no rows".
+ */
+export function selectRows (body: unknown, selector: string | undefined, required: boolean, url: string): Row[] {
+  const selected = getPath(body, selector)
+  if (selected === undefined && selector !== undefined && selector !== '' && selector !== '$') {
+    if (required) throw new UpstreamResponseError(`Response from ${url} has no "${selector}" field.`, url)
+    return []
+  }
+  if (selected === null || selected === undefined) return []
+  if (Array.isArray(selected)) return selected.map((item) => (isRecord(item) ? item : { value: item }))
+  if (isRecord(selected)) return [selected]
+  throw new UpstreamResponseError(`Response from ${url} has a ${typeof selected} where rows were expected${selector === undefined ? '' : ` at "${selector}"`}.`, url)
+}
