@@ -13,8 +13,6 @@ export const STAR_MEDIA_TYPE = 'application/vnd.github.star+json'
 export const REPOSITORY_PARENT = 'configured_repositories'
 /** Hard page cap per pull request for reviews (100 reviews a page): reaching it logs `page_cap_reached`. */
 export const REVIEW_PAGE_CAP = 5
-/** Hard page cap per repository when listing pull requests as the parent of reviews. */
-export const REVIEW_PARENT_PAGE_CAP = 50
 
 const PAGE_SIZE = { param: 'per_page', value: 100 }
 const LINK = { type: 'link_header' } as const

@@ -3,6 +3,8 @@
  * settings.ts, transport in github.ts.
  */
 import { existsSync, readFileSync } from 'node:fs'
+import type { RestClient } from '../../engine/types.js'
+import { UpstreamAuthError } from '../../errors.js'
 import type { FieldDecl } from '../fields.js'
 import { schemasFromEndpoints } from '../catalog.js'
 import { defineSource, type CredentialCheck, type SourceContext } from '../types.js'
@@ -68,16 +70,23 @@ function checkRepository (fullName: string, status: number): CredentialCheck | n
   return null
 }
 
+/** GET with 404 accepted; a 401/403 (never retried as a rate limit) comes back as its status. */
+async function statusOf (client: RestClient, path: string): Promise<number> {
+  try {
+    return (await client.request({ method: 'GET', path }, { acceptStatuses: [404] })).status
+  } catch (error) {
+    if (error instanceof UpstreamAuthError) return error.status
+    throw error
+  }
+}
+
 async function validateCredentials (config: GithubConfig, ctx: SourceContext): Promise<CredentialCheck> {
   const refs = parseRepositories(config.repositories)
   const client = githubClient(config, ctx)
-  const user = await client.request({ method: 'GET', path: '/user' }, { acceptStatuses: [401, 403] })
-  const userProblem = checkUser(user.status)
+  const userProblem = checkUser(await statusOf(client, '/user'))
   if (userProblem !== null) return userProblem
   for (const ref of refs) {
-    const path = `/repos/${encodeURIComponent(ref.owner)}/${encodeURIComponent(ref.name)}`
-    const response = await client.request({ method: 'GET', path }, { acceptStatuses: [401, 403, 404] })
-    const problem = checkRepository(ref.full_name, response.status)
+    const problem = checkRepository(ref.full_name, await statusOf(client, `/repos/${ref.full_name}`))
     if (problem !== null) return problem
   }
   return { valid: true }
@@ -103,13 +112,15 @@ export const githubSource = defineSource({
   validateCredentials,
   getSchemas: async () => schemasFromEndpoints(GITHUB_ENDPOINTS),
   sourceForPipeline: async (config, inputs, ctx) => githubSourceResponse(config, inputs, ctx),
+  // Matched against engine errors ("Upstream returned 401 for GET <url>: Bad credentials."). Only
+  // vendor messages and statuses that a rate limit never produces: an exhausted 403 limit stays retryable.
   getNonRetryableErrors: () => new Map<string, string | null>([
     ['Bad credentials', 'GitHub rejected the personal access token (bad credentials). Reconnect the source with a valid token.'],
-    ['401', 'GitHub rejected the personal access token (HTTP 401). Reconnect the source with a valid token.'],
+    ['Requires authentication', 'GitHub did not accept the personal access token. Reconnect the source with a valid token.'],
+    ['returned 401 for', 'GitHub rejected the personal access token (HTTP 401). Reconnect the source with a valid token.'],
     ['Resource not accessible by personal access token', `The token lacks a permission this table needs. ${PERMISSIONS_HINT}`],
     ['SAML enforcement', 'The organization requires SSO: authorize the token for the organization in GitHub settings.'],
-    ['403', `GitHub refused the request (HTTP 403): the token lacks a permission this table needs. ${PERMISSIONS_HINT}`],
-    ['404', `A repository was not found or the token cannot see it. ${PERMISSIONS_HINT}`]
+    ['returned 404 for', `A repository was not found or the token cannot see it. ${PERMISSIONS_HINT}`]
   ]),
   assets: { 'github.svg': { contentType: 'image/svg+xml', body: loadIcon() } }
 })
