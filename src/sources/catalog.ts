@@ -37,7 +37,7 @@ function supportsAppend (endpoint: Endpoint): boolean {
 }
 
 /** The endpoint of a table, by its exact name. */
-export function findEndpoint<E extends Endpoint> (endpoints: readonly E[], name: string, sourceType = 'this source'): E {
+export function findEndpoint (endpoints: readonly Endpoint[], name: string, sourceType = 'this source'): Endpoint {
   const endpoint = endpoints.find((e) => e.name === name)
   if (endpoint === undefined) throw new SchemaNotFoundError(sourceType, name)
   return endpoint

@@ -186,7 +186,9 @@ type IsRequired<F> =
       : F extends { required: true } ? true : false
 
 type SelectValue<F extends SelectFieldDecl> =
-  F['options'][number] extends infer O
+  // multiple first: the per-option distribution below would give 'a'[] | 'b'[] instead of ('a' | 'b')[]
+  F extends { multiple: true } ? Array<F['options'][number]['value']>
+    : F['options'][number] extends infer O
     ? O extends { value: infer V, fields: infer Sub extends readonly FieldDecl[] }
       ? Simplify<{ selection: V } & ConfigOf<Sub>>
       : O extends { value: infer V }
