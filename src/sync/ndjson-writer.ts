@@ -1,0 +1,86 @@
+/**
+ * Writes NDJSON lines to an HTTP response with backpressure: when `res.write()` reports a full buffer,
+ * the next write waits for `drain` (or for the client to leave). Lines are written whole, a page at a
+ * time, so a reader always sees complete lines. After the terminal line nothing more is written.
+ */
+import type { ServerResponse } from 'node:http'
+import type { Row } from '../engine/types.js'
+import type { LogLine, SyncLine, TerminalLine } from './lines.js'
+
+export const NDJSON_CONTENT_TYPE = 'application/x-ndjson'
+
+export class NdjsonWriter {
+  readonly #res: ServerResponse
+  #ended = false
+  #gone = false
+  /** How many times a write had to wait for the client to drain (observability and tests). */
+  drainWaits = 0
+
+  constructor (res: ServerResponse) {
+    this.#res = res
+    res.once('close', () => { if (!res.writableFinished) this.#gone = true })
+  }
+
+  /** True once the client disconnected before the stream ended. */
+  get clientGone (): boolean { return this.#gone }
+
+  /** True once the terminal line was written (or the client left). */
+  get ended (): boolean { return this.#ended || this.#gone }
+
+  start (headers: Record<string, string>): void {
+    this.#res.writeHead(200, { 'content-type': NDJSON_CONTENT_TYPE, 'cache-control': 'no-store', ...headers })
+    this.#res.flushHeaders()
+  }
+
+  /** Write lines now, without waiting (small, bounded lines such as logs). Returns false when not written. */
+  writeNow (line: SyncLine | LogLine): boolean {
+    if (this.ended) return false
+    this.#res.write(JSON.stringify(line) + '\n')
+    return true
+  }
+
+  /** Write lines and wait until the response buffer has room again. */
+  async write (...lines: SyncLine[]): Promise<void> {
+    if (this.ended) return
+    let chunk = ''
+    for (const line of lines) chunk += JSON.stringify(line) + '\n'
+    await this.#writeChunk(chunk)
+  }
+
+  /** Write one record line per row, as one chunk, then wait for room. */
+  async writeRecords (rows: readonly Row[]): Promise<void> {
+    if (this.ended || rows.length === 0) return
+    let chunk = ''
+    for (const row of rows) chunk += '{"type":"record","data":' + JSON.stringify(row) + '}\n'
+    await this.#writeChunk(chunk)
+  }
+
+  /** Write the terminal line and end the response (a no-op once ended). */
+  finish (line: TerminalLine): void {
+    if (this.ended) return
+    this.#ended = true
+    this.#res.end(JSON.stringify(line) + '\n')
+  }
+
+  /** End without a terminal line (the client is gone, or nothing can be said). */
+  abandon (): void {
+    if (this.#ended) return
+    this.#ended = true
+    if (!this.#res.destroyed) this.#res.destroy()
+  }
+
+  async #writeChunk (chunk: string): Promise<void> {
+    if (this.#res.write(chunk)) return
+    if (this.ended) return
+    this.drainWaits++
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.#res.off('drain', done)
+        this.#res.off('close', done)
+        resolve()
+      }
+      this.#res.on('drain', done)
+      this.#res.on('close', done)
+    })
+  }
+}

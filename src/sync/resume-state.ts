@@ -1,0 +1,104 @@
+/**
+ * Resume tokens: the engine's state after a page, wrapped in an envelope that binds it to the source,
+ * table, sync type and incremental field it came from, plus the run's watermarks so far. The token is
+ * base64url JSON with a SHA-256 digest over its content: a token from another table, or an edited or
+ * truncated one, is refused before streaming (400 naming `/resume_state`). The digest detects mistakes
+ * and corruption; it is not a secret signature, and the state holds no credentials.
+ */
+import { createHash } from 'node:crypto'
+import type { ResumeState } from '../engine/types.js'
+import { ValidationError } from '../errors.js'
+import type { SyncType } from '../sources/types.js'
+
+const VERSION = 1
+const PATH = '/resume_state'
+
+/** What a token must match: the table it was issued for. */
+export interface ResumeBinding {
+  source: string
+  schema: string
+  syncType: SyncType
+  incrementalField: string | null
+}
+
+export interface Watermarks {
+  lastValue: string | number | null
+  earliestValue: string | number | null
+}
+
+export interface ResumePoint {
+  /** The engine's state after the page. */
+  engine: ResumeState
+  /** Watermarks over the rows sent so far in the run (before and after earlier resumes). */
+  watermarks: Watermarks
+}
+
+interface Envelope {
+  v: number
+  source: string
+  schema: string
+  sync_type: SyncType
+  incremental_field: string | null
+  engine: ResumeState
+  last_value: string | number | null
+  earliest_value: string | number | null
+}
+
+function digestOf (body: string): string {
+  return createHash('sha256').update(body).digest('base64url').slice(0, 22)
+}
+
+export function encodeResumeToken (binding: ResumeBinding, point: ResumePoint): string {
+  const envelope: Envelope = {
+    v: VERSION,
+    source: binding.source,
+    schema: binding.schema,
+    sync_type: binding.syncType,
+    incremental_field: binding.incrementalField,
+    engine: point.engine,
+    last_value: point.watermarks.lastValue,
+    earliest_value: point.watermarks.earliestValue
+  }
+  const body = JSON.stringify(envelope)
+  return Buffer.from(JSON.stringify({ body, digest: digestOf(body) })).toString('base64url')
+}
+
+function refuse (message: string): never {
+  throw new ValidationError([{ path: PATH, message }])
+}
+
+function isWatermark (value: unknown): value is string | number | null {
+  return value === null || typeof value === 'string' || typeof value === 'number'
+}
+
+/** Decode a token and check it belongs to `binding`; throws ValidationError naming /resume_state. */
+export function decodeResumeToken (token: string, binding: ResumeBinding): ResumePoint {
+  let outer: unknown
+  try {
+    outer = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'))
+  } catch {
+    refuse('is not a resume token issued by this service')
+  }
+  const { body, digest } = (typeof outer === 'object' && outer !== null ? outer : {}) as { body?: unknown, digest?: unknown }
+  if (typeof body !== 'string' || typeof digest !== 'string') refuse('is not a resume token issued by this service')
+  if (digestOf(body) !== digest) refuse('is damaged or was edited (digest mismatch)')
+  const envelope = JSON.parse(body) as Partial<Envelope>
+  if (envelope.v !== VERSION) refuse(`has version ${String(envelope.v)}; this service reads version ${VERSION}`)
+  const mismatches: string[] = []
+  if (envelope.source !== binding.source) mismatches.push(`source "${String(envelope.source)}"`)
+  if (envelope.schema !== binding.schema) mismatches.push(`table "${String(envelope.schema)}"`)
+  if (envelope.sync_type !== binding.syncType) mismatches.push(`sync type "${String(envelope.sync_type)}"`)
+  if ((envelope.incremental_field ?? null) !== binding.incrementalField) {
+    mismatches.push(`incremental field "${String(envelope.incremental_field ?? null)}"`)
+  }
+  if (mismatches.length > 0) {
+    refuse(`belongs to ${mismatches.join(', ')}, not to this request (source "${binding.source}", table "${binding.schema}", ` +
+      `sync type "${binding.syncType}", incremental field "${String(binding.incrementalField)}")`)
+  }
+  if (typeof envelope.engine !== 'object' || envelope.engine === null || Array.isArray(envelope.engine)) refuse('has no engine state')
+  if (!isWatermark(envelope.last_value) || !isWatermark(envelope.earliest_value)) refuse('has malformed watermarks')
+  return {
+    engine: envelope.engine,
+    watermarks: { lastValue: envelope.last_value, earliestValue: envelope.earliest_value }
+  }
+}
