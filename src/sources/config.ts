@@ -224,6 +224,13 @@ function parseInput (field: InputFieldDecl, scope: Scope, errors: FieldError[]):
     errors.push({ path, message: 'must be a number' })
     return undefined
   }
+  // A textarea may also be sent as a list of lines (e.g. GitHub repositories): joined with new lines.
+  if (field.type === 'textarea' && Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+    const joined = value.map((v: string) => v.trim()).filter((v) => v !== '').join('\n')
+    if (joined !== '') return joined
+    if (field.required) errors.push({ path, message: 'is required' })
+    return undefined
+  }
   if (typeof value !== 'string') {
     errors.push({ path, message: 'must be a string' })
     return undefined
