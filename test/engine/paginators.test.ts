@@ -106,7 +106,8 @@ const cases: Case[] = [
     routes: () => ({
       'GET /events': (req) => {
         const from = Number(req.query.get('cursor') ?? '0')
-        return { headers: from + SIZE < ROWS.length ? { 'x-next-cursor': String(from + SIZE) } : {}, json: slice(from) }
+        const headers: Record<string, string> = from + SIZE < ROWS.length ? { 'x-next-cursor': String(from + SIZE) } : {}
+        return { headers, json: slice(from) }
       }
     }),
     requests: 3
