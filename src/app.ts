@@ -19,8 +19,11 @@ import { catalogRoutes } from './routes/catalog.js'
 import { credentialRoutes } from './routes/credentials.js'
 import { healthRoutes } from './routes/health.js'
 import { schemaRoutes } from './routes/schemas.js'
+import { syncRoutes } from './routes/sync.js'
 import { loadSettings, type Settings } from './settings.js'
 import { createRegistry, sourceRegistry, type SourceRegistry } from './sources/registry.js'
+import { serviceOrigin, withDemoUpstream } from './sources/demo/local-upstream.js'
+import { SAMPLE_API_PREFIX, sampleApi } from './sources/demo/sample-api.js'
 import type { AnySource } from './sources/types.js'
 
 declare module 'fastify' {
@@ -48,7 +51,7 @@ export interface BuildAppOptions {
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>
 
 export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
-  const settings = loadSettings({}, options.settings)
+  const settings = withDemoUpstream(loadSettings({}, options.settings))
   const registry = options.sources === undefined ? sourceRegistry() : createRegistry(options.sources)
   const logger = options.logger ?? createLogger({
     level: settings.LOG_LEVEL,
@@ -67,7 +70,8 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
     allowPrivateUpstreams: settings.ALLOW_PRIVATE_UPSTREAMS,
     connectTimeoutMs: settings.UPSTREAM_CONNECT_TIMEOUT_MS,
     headersTimeoutMs: settings.UPSTREAM_HEADERS_TIMEOUT_MS,
-    bodyTimeoutMs: settings.UPSTREAM_BODY_TIMEOUT_MS
+    bodyTimeoutMs: settings.UPSTREAM_BODY_TIMEOUT_MS,
+    trustedOrigins: [serviceOrigin(settings)]
   })
   app.decorate('settings', settings)
   app.decorate('registry', registry)
@@ -88,9 +92,9 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
     await v1.register(catalogRoutes)
     await v1.register(credentialRoutes)
     await v1.register(schemaRoutes)
-    // Sync route (issue 4) registers here: await v1.register(syncRoutes)
+    await v1.register(syncRoutes)
   }, { prefix: '/v1' })
-  // Demo sample API (issue 4), the Demo source's upstream, registers here, outside /v1.
+  await app.register(sampleApi, { prefix: SAMPLE_API_PREFIX })
 
   return app
 }

@@ -5,10 +5,12 @@
 import { SourceNotFoundError } from '../errors.js'
 import { secretFieldNames } from './fields.js'
 import type { AnySource } from './types.js'
+import { demoSource } from './demo/source.js'
 import { githubSource } from './github/source.js'
 
 /** Every source the service offers. Keep this list the only registration point. */
 export const SOURCES: readonly AnySource[] = [
+  demoSource,
   githubSource
 ]
 

@@ -1,7 +1,7 @@
 /**
  * Resume tokens: the engine's state after a page, wrapped in an envelope that binds it to the source,
  * table, sync type and incremental field it came from, plus the run's watermarks so far. The token is
- * base64url JSON with a SHA-256 digest over its content: a token from another table, or an edited or
+ * base64url JSON and a SHA-256 digest of it (`<body>.<digest>`): a token from another table, or an edited or
  * truncated one, is refused before streaming (400 naming `/resume_state`). The digest detects mistakes
  * and corruption; it is not a secret signature, and the state holds no credentials.
  */
@@ -59,8 +59,8 @@ export function encodeResumeToken (binding: ResumeBinding, point: ResumePoint): 
     last_value: point.watermarks.lastValue,
     earliest_value: point.watermarks.earliestValue
   }
-  const body = JSON.stringify(envelope)
-  return Buffer.from(JSON.stringify({ body, digest: digestOf(body) })).toString('base64url')
+  const body = Buffer.from(JSON.stringify(envelope)).toString('base64url')
+  return `${body}.${digestOf(body)}`
 }
 
 function refuse (message: string): never {
@@ -73,16 +73,16 @@ function isWatermark (value: unknown): value is string | number | null {
 
 /** Decode a token and check it belongs to `binding`; throws ValidationError naming /resume_state. */
 export function decodeResumeToken (token: string, binding: ResumeBinding): ResumePoint {
-  let outer: unknown
+  const [body, digest, ...rest] = token.split('.')
+  if (body === undefined || digest === undefined || rest.length > 0 || body === '') refuse('is not a resume token issued by this service')
+  if (digestOf(body) !== digest) refuse('is damaged or was edited (digest mismatch)')
+  let envelope: Partial<Envelope>
   try {
-    outer = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'))
+    envelope = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Partial<Envelope>
   } catch {
     refuse('is not a resume token issued by this service')
   }
-  const { body, digest } = (typeof outer === 'object' && outer !== null ? outer : {}) as { body?: unknown, digest?: unknown }
-  if (typeof body !== 'string' || typeof digest !== 'string') refuse('is not a resume token issued by this service')
-  if (digestOf(body) !== digest) refuse('is damaged or was edited (digest mismatch)')
-  const envelope = JSON.parse(body) as Partial<Envelope>
+  if (typeof envelope !== 'object' || envelope === null) refuse('is not a resume token issued by this service')
   if (envelope.v !== VERSION) refuse(`has version ${String(envelope.v)}; this service reads version ${VERSION}`)
   const mismatches: string[] = []
   if (envelope.source !== binding.source) mismatches.push(`source "${String(envelope.source)}"`)

@@ -1,0 +1,58 @@
+/**
+ * The sync request body and the checks made on it before any byte is streamed: the table exists, the
+ * sync type and incremental field fit it, and a resume token belongs to it. Each failure is a 4xx
+ * problem naming the field.
+ */
+import Type, { type Static } from 'typebox'
+import type { IncrementalFieldDecl } from '../engine/declarations.js'
+import { SchemaNotFoundError, UnsupportedRequestError } from '../errors.js'
+import { ConfigSchema } from '../routes/shared.js'
+import { SyncTypeSchema, type SourceSchema, type SyncType } from '../sources/types.js'
+import { ResumeTokenSchema, WatermarkValueSchema } from './lines.js'
+
+export const SyncLimitsSchema = Type.Object({
+  max_rows: Type.Optional(Type.Integer({ minimum: 1, description: 'Stop after this many rows (preview).' })),
+  max_pages: Type.Optional(Type.Integer({ minimum: 1, description: 'Stop after this many pages (preview).' }))
+}, { title: 'SyncLimits', additionalProperties: false, description: 'Turns the sync into a preview; the stream still ends with an `end` line.' })
+
+export const SyncRequestSchema = Type.Object({
+  config: ConfigSchema,
+  schema: Type.String({ minLength: 1, description: 'Table name, as listed by /schemas.' }),
+  sync_type: Type.Optional(SyncTypeSchema),
+  incremental_field: Type.Optional(Type.String({ minLength: 1, description: 'Required for incremental/append syncs of tables with several incremental fields.' })),
+  last_value: Type.Optional(WatermarkValueSchema),
+  earliest_value: Type.Optional(WatermarkValueSchema),
+  resume_state: Type.Optional(Type.Union([ResumeTokenSchema, Type.Null()])),
+  limits: Type.Optional(SyncLimitsSchema)
+}, { title: 'SyncRequest', additionalProperties: false })
+export type SyncRequest = Static<typeof SyncRequestSchema>
+
+/** The table of the request among the source's tables (404 when absent). */
+export function findTable (schemas: readonly SourceSchema[], sourceName: string, name: string): SourceSchema {
+  const table = schemas.find((s) => s.name === name)
+  if (table === undefined) throw new SchemaNotFoundError(sourceName, name)
+  return table
+}
+
+/**
+ * The incremental field a sync binds (null for full refresh): the one named, or the table's only one.
+ * Refuses a table that does not support the sync type and a field the table does not declare.
+ */
+export function resolveIncrementalField (table: SourceSchema, syncType: SyncType, requested: string | undefined): IncrementalFieldDecl | null {
+  if (syncType === 'full_refresh') return null
+  const supported = syncType === 'incremental' ? table.supports_incremental : table.supports_append
+  if (!supported) {
+    throw new UnsupportedRequestError(`Table "${table.name}" does not support ${syncType} syncs.`,
+      [{ path: '/sync_type', message: `${syncType} is not supported by table "${table.name}"` }])
+  }
+  const declared = table.incremental_fields
+  const choices = declared.map((f) => `"${f.field}"`).join(', ')
+  const chosen = requested === undefined ? (declared.length === 1 ? declared[0] : undefined) : declared.find((f) => f.field === requested)
+  if (chosen === undefined) {
+    const message = requested === undefined
+      ? `is required for ${syncType} syncs of table "${table.name}" (one of: ${choices})`
+      : `is not an incremental field of table "${table.name}" (one of: ${choices})`
+    throw new UnsupportedRequestError(`incremental_field ${message}.`, [{ path: '/incremental_field', message }])
+  }
+  return { field: chosen.field, type: chosen.field_type, label: chosen.label }
+}
