@@ -23,7 +23,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['sources'],
       summary: 'List sources and their forms',
       querystring: Type.Object({
-        include_unreleased: Type.Boolean({ default: false, description: 'Also list sources marked unreleasedSource.' })
+        include_unreleased: Type.Optional(Type.Boolean({ default: false, description: 'Also list sources marked unreleasedSource.' }))
       }),
       response: { 200: SourceListSchema, ...problemResponses(400) }
     }

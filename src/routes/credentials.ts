@@ -28,11 +28,11 @@ export const credentialRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: ConfigBodySchema,
       response: { 200: CredentialCheckSchema, ...problemResponses(400, 404, 502) }
     }
-  }, async (request): Promise<CredentialCheck> => {
+  }, async (request, reply): Promise<CredentialCheck> => {
     const source = app.registry.get(request.params.source_type)
     const config = parseConfig(source.fields, request.body.config)
     try {
-      return await source.validateCredentials(config, sourceContext(app, request, source))
+      return await source.validateCredentials(config, sourceContext(app, request, reply, source))
     } catch (error) {
       // The upstream refused the credential: that is an answer, not a failure of this service.
       if (error instanceof UpstreamAuthError) {

@@ -19,10 +19,10 @@ export const schemaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: ConfigBodySchema,
       response: { 200: SchemaListSchema, ...problemResponses(400, 404, 502) }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const source = app.registry.get(request.params.source_type)
     const config = parseConfig(source.fields, request.body.config)
-    return { schemas: await source.getSchemas(config, sourceContext(app, request, source)) }
+    return { schemas: await source.getSchemas(config, sourceContext(app, request, reply, source)) }
   })
 
   app.get('/sources/:source_type/schemas', {
@@ -33,8 +33,8 @@ export const schemaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: SourceTypeParamsSchema,
       response: { 200: SchemaListSchema, ...problemResponses(404, 409, 502) }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const source = app.registry.get(request.params.source_type)
-    return { schemas: await source.getSchemas(null, sourceContext(app, request, source)) }
+    return { schemas: await source.getSchemas(null, sourceContext(app, request, reply, source)) }
   })
 }

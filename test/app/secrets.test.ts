@@ -2,6 +2,7 @@
  * Secret hygiene: a canary credential sent through every route, in every way a client can get it
  * wrong, never comes back in a response body or header and never reaches a log line.
  */
+import type { InjectOptions } from 'fastify'
 import t from 'tap'
 import { buildTestApp, GOOD_TOKEN } from '../routes/fixtures.js'
 
@@ -13,7 +14,7 @@ t.test('a canary secret never appears in a response or a log line', async (t) =>
   t.teardown(close)
   const auth = { authorization: `Bearer ${SERVICE_TOKEN}` }
   const json = { ...auth, 'content-type': 'application/json' }
-  const requests: Array<Parameters<typeof app.inject>[0]> = [
+  const requests: InjectOptions[] = [
     // the canary as a credential the upstream rejects, and as a good one's neighbour
     { method: 'POST', url: '/v1/sources/acme/validate', headers: auth, payload: { config: { api_key: CANARY } } },
     { method: 'POST', url: '/v1/sources/acme/validate', headers: auth, payload: { config: { api_key: GOOD_TOKEN, proxy: { enabled: true, proxy_password: CANARY } } } },
@@ -33,7 +34,7 @@ t.test('a canary secret never appears in a response or a log line', async (t) =>
   ]
   for (const request of requests) {
     const response = await app.inject(request)
-    t.ok(response.statusCode >= 200, `${String((request as { url: string }).url)} → ${response.statusCode}`)
+    t.ok(response.statusCode >= 200, `${String(request.url)} → ${response.statusCode}`)
     t.notOk(response.body.includes(CANARY), 'not in the body')
     t.notOk(JSON.stringify(response.headers).includes(CANARY), 'not in a header')
   }
