@@ -3,6 +3,7 @@
  * connect), the limiter registry keyed by (source, credential fingerprint), and engine settings.
  * Created once by buildApp(); sources reach it through SourceContext.services.
  */
+import type { lookup as dnsLookup } from 'node:dns'
 import { Agent } from 'undici'
 import { TokenCache } from './auth.js'
 import { createRestClient } from './client.js'
@@ -31,6 +32,8 @@ export interface EngineSettings {
   limiterIdleMs: number
   /** Idle keep-alive sockets are closed after this long. */
   keepAliveTimeoutMs: number
+  /** Resolver behind the connect-time address check (tests inject one; default node:dns lookup). */
+  dnsLookup?: typeof dnsLookup
 }
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
@@ -55,7 +58,7 @@ export interface EngineServices {
 export function createEngineServices (settings: Partial<EngineSettings> = {}): EngineServices {
   const resolved: EngineSettings = { ...DEFAULT_ENGINE_SETTINGS, ...settings }
   const agentOptions = { keepAliveTimeout: resolved.keepAliveTimeoutMs, connections: 32 }
-  const guarded = new Agent({ ...agentOptions, connect: { timeout: resolved.connectTimeoutMs, lookup: createCheckingLookup() } })
+  const guarded = new Agent({ ...agentOptions, connect: { timeout: resolved.connectTimeoutMs, lookup: createCheckingLookup(resolved.dnsLookup) } })
   const open = new Agent({ ...agentOptions, connect: { timeout: resolved.connectTimeoutMs } })
   const registry = new LimiterRegistry(resolved.limiterIdleMs)
   const tokens = new TokenCache()

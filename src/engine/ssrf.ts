@@ -175,11 +175,6 @@ export function checkTarget (url: URL, policy: TargetPolicy): void {
   }
 }
 
-export class BlockedAddressError extends BlockedTargetError {
-  readonly errno = -1
-  readonly syscall = 'lookup'
-}
-
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void
 
 /**
@@ -194,7 +189,7 @@ export function createCheckingLookup (resolve: typeof dnsLookup = dnsLookup) {
       for (const entry of list) {
         const cls = classifyAddress(entry.address)
         if (cls !== 'public') {
-          callback(new BlockedAddressError(`Host "${hostname}" resolves to a ${String(cls).replace('_', '-')} address; upstream requests to non-public addresses are not allowed.`) as unknown as NodeJS.ErrnoException, [])
+          callback(new BlockedTargetError(`Host "${hostname}" resolves to a ${String(cls).replace('_', '-')} address; upstream requests to non-public addresses are not allowed.`) as unknown as NodeJS.ErrnoException, [])
           return
         }
       }

@@ -1,0 +1,78 @@
+/** SSRF guard wiring, trusted origins, connect-time address checks and redirect rules, all on loopback. */
+import t from 'tap'
+import type { lookup } from 'node:dns'
+import { BlockedTargetError } from '../../src/errors.js'
+import { createEngineServices } from '../../src/engine/services.js'
+import { startRestFake } from '../fakes/rest-fake.js'
+import { FAST_RETRY, testRun, testServices } from './helpers.js'
+
+t.test('loopback is refused unless private upstreams are allowed or the origin is trusted', async (t) => {
+  const fake = await startRestFake({ 'GET /ping': () => ({ json: { ok: true } }) })
+  const other = await startRestFake({ 'GET /ping': () => ({ json: { ok: true } }) })
+  const strict = createEngineServices({ retry: FAST_RETRY })
+  const trusted = createEngineServices({ retry: FAST_RETRY, trustedOrigins: [fake.url] })
+  t.teardown(async () => { await strict.close(); await trusted.close(); await fake.close(); await other.close() })
+
+  const blocked = strict.createClient({ source: 'X', baseUrl: fake.url, auth: { type: 'none' } }, testRun())
+  await t.rejects(blocked.request({ method: 'GET', path: '/ping' }), BlockedTargetError)
+  t.equal(fake.requests.length, 0, 'nothing was sent')
+
+  const viaTrusted = trusted.createClient({ source: 'Demo', baseUrl: fake.url, auth: { type: 'none' } }, testRun())
+  t.equal((await viaTrusted.request({ method: 'GET', path: '/ping' })).status, 200)
+  const notTrusted = trusted.createClient({ source: 'Demo', baseUrl: other.url, auth: { type: 'none' } }, testRun())
+  await t.rejects(notTrusted.request({ method: 'GET', path: '/ping' }), BlockedTargetError, 'only the exact origin')
+  t.equal(other.requests.length, 0)
+
+  const named = strict.createClient({ source: 'X', baseUrl: fake.url.replace('127.0.0.1', 'localhost'), auth: { type: 'none' } }, testRun())
+  await t.rejects(named.request({ method: 'GET', path: '/ping' }), BlockedTargetError)
+})
+
+t.test('a hostname resolving to loopback is refused at connect time (checking lookup in undici)', async (t) => {
+  const fake = await startRestFake({ 'GET /ping': () => ({ json: { ok: true } }) })
+  let resolved = 0
+  const dnsLookup = ((_host: string, _opts: unknown, cb: (e: null, a: Array<{ address: string, family: number }>) => void) => {
+    resolved++
+    cb(null, [{ address: '127.0.0.1', family: 4 }])
+  }) as unknown as typeof lookup
+  const services = createEngineServices({ retry: FAST_RETRY, dnsLookup })
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const port = new URL(fake.url).port
+  const client = services.createClient({ source: 'X', baseUrl: `http://rebind.test:${port}`, auth: { type: 'none' } }, testRun())
+  await t.rejects(client.request({ method: 'GET', path: '/ping' }), BlockedTargetError)
+  t.ok(resolved >= 1, 'the connect used the checking lookup')
+  t.equal(fake.requests.length, 0)
+})
+
+t.test('next links and redirects to another host are refused', async (t) => {
+  const fake = await startRestFake({
+    'GET /items': (_req, f) => ({ headers: { link: `<${f.url.replace('127.0.0.1', 'localhost')}/items?page=2>; rel="next"` }, json: [{ id: 1 }] }),
+    'GET /jump': (_req, f) => ({ status: 302, headers: { location: `${f.url.replace('127.0.0.1', 'localhost')}/ping` } })
+  })
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const client = services.createClient({ source: 'X', baseUrl: fake.url, auth: { type: 'none' } }, testRun())
+  const pages = client.pages({ name: 'items', primaryKeys: ['id'], path: '/items', paginator: { type: 'link_header' } })
+  await t.rejects((async () => { for await (const _ of pages) { /* drain */ } })(), /Host "localhost" is not among the hosts/)
+  await t.rejects(client.request({ method: 'GET', path: '/jump' }), BlockedTargetError)
+  t.equal(fake.requests.length, 2)
+})
+
+t.test('redirects: same origin keeps credentials, another allowed origin drops them, 303 becomes GET', async (t) => {
+  const target = await startRestFake({ 'GET /landing': (req) => ({ json: { auth: req.headers.authorization ?? null } }) })
+  const fake = await startRestFake({
+    'GET /old': () => ({ status: 301, headers: { location: '/new' } }),
+    'GET /new': (req) => ({ json: { auth: req.headers.authorization ?? null } }),
+    'GET /away': () => ({ status: 307, headers: { location: `${target.url}/landing` } }),
+    'POST /submit': () => ({ status: 303, headers: { location: '/new' } })
+  })
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close(); await target.close() })
+  const client = services.createClient({ source: 'X', baseUrl: fake.url, auth: { type: 'bearer', token: 'secret-redirect-token' } }, testRun())
+  t.same((await client.request({ method: 'GET', path: '/old' })).body, { auth: 'Bearer secret-redirect-token' })
+  const away = await client.request({ method: 'GET', path: '/away' })
+  t.same(away.body, { auth: null }, 'no credentials to another origin')
+  t.equal(away.url, `${target.url}/landing`)
+  const posted = await client.request({ method: 'POST', path: '/submit', json: { a: 1 } })
+  t.same(posted.body, { auth: 'Bearer secret-redirect-token' })
+  t.equal(fake.hits('/new').at(-1)?.method, 'GET')
+})

@@ -1,0 +1,102 @@
+/** Limiter budgets asserted from request timestamps at a loopback fake; shared budgets; header-driven pauses; idle release. */
+import t from 'tap'
+import { LimiterRegistry } from '../../src/engine/rate-limit.js'
+import { startRestFake, type FakeResponse } from '../fakes/rest-fake.js'
+import { testRun, testServices } from './helpers.js'
+
+/** Largest number of arrivals within any window of `ms`. */
+function peakInWindow (times: number[], ms: number): number {
+  const sorted = [...times].sort((a, b) => a - b)
+  let peak = 0
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while ((sorted[i] as number) - (sorted[j] as number) >= ms) j++
+    peak = Math.max(peak, i - j + 1)
+  }
+  return peak
+}
+
+const budget = { default: { reservoir: 3, intervalMs: 300 } }
+
+t.test('requests stay within the declared budget (timestamps at the fake)', async (t) => {
+  const fake = await startRestFake({ 'GET /ping': () => ({ json: { ok: true } }) })
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const client = services.createClient({ source: 'Budgeted', baseUrl: fake.url, auth: { type: 'bearer', token: 'tok-one-111' }, budgets: budget }, testRun())
+  await Promise.all(Array.from({ length: 10 }, async () => await client.request({ method: 'GET', path: '/ping' })))
+  const times = fake.requests.map((r) => r.at)
+  t.equal(times.length, 10)
+  t.ok(peakInWindow(times, 280) <= 3, `peak ${peakInWindow(times, 280)} per 300 ms window`)
+  const span = Math.max(...times) - Math.min(...times)
+  t.ok(span >= 850, `10 requests at 3/300 ms take at least 3 windows (${span} ms)`)
+})
+
+t.test('two concurrent runs with one credential share the budget; another credential does not', async (t) => {
+  const fake = await startRestFake({ 'GET /ping': (req) => ({ json: { who: req.headers.authorization } }) })
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const options = { source: 'Budgeted', baseUrl: fake.url, auth: { type: 'bearer' as const, token: 'tok-shared-222' }, budgets: budget }
+  const a = services.createClient(options, testRun())
+  const b = services.createClient(options, testRun())
+  const other = services.createClient({ ...options, auth: { type: 'bearer', token: 'tok-other-333' } }, testRun())
+  await Promise.all([
+    ...Array.from({ length: 4 }, async () => await a.request({ method: 'GET', path: '/ping' })),
+    ...Array.from({ length: 4 }, async () => await b.request({ method: 'GET', path: '/ping' })),
+    ...Array.from({ length: 3 }, async () => await other.request({ method: 'GET', path: '/ping' }))
+  ])
+  const shared = fake.requests.filter((r) => r.headers.authorization === 'Bearer tok-shared-222').map((r) => r.at)
+  const separate = fake.requests.filter((r) => r.headers.authorization === 'Bearer tok-other-333').map((r) => r.at)
+  t.equal(shared.length, 8)
+  t.ok(peakInWindow(shared, 280) <= 3, 'both runs together stay within 3 per window')
+  t.ok(Math.max(...separate) - Math.min(...separate) < 150, 'the other credential has its own budget')
+})
+
+t.test('maxConcurrent bounds in-flight requests', async (t) => {
+  let inflight = 0
+  let peak = 0
+  const fake = await startRestFake({
+    'GET /slow': async () => {
+      inflight++; peak = Math.max(peak, inflight)
+      await new Promise((resolve) => setTimeout(resolve, 30))
+      inflight--
+      return { json: {} }
+    }
+  })
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const client = services.createClient({ source: 'C', baseUrl: fake.url, auth: { type: 'none' }, budgets: { default: { maxConcurrent: 2 } } }, testRun())
+  await Promise.all(Array.from({ length: 8 }, async () => await client.request({ method: 'GET', path: '/slow' })))
+  t.equal(peak, 2)
+})
+
+t.test('remaining 0 with a reset header pauses every request until the reset, before any 429', async (t) => {
+  let resetAt = 0
+  const fake = await startRestFake({
+    'GET /ping': (_req, f): FakeResponse => {
+      if (f.requests.length === 1) {
+        resetAt = Date.now() + 400
+        return { headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(resetAt / 1000) }, json: {} }
+      }
+      return { headers: { 'x-ratelimit-remaining': '100' }, json: {} }
+    }
+  })
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const client = services.createClient({
+    source: 'H', baseUrl: fake.url, auth: { type: 'none' },
+    rateLimitHeaders: { remaining: 'X-RateLimit-Remaining', reset: 'X-RateLimit-Reset' }
+  }, testRun())
+  await client.request({ method: 'GET', path: '/ping' })
+  await Promise.all([client.request({ method: 'GET', path: '/ping' }), client.request({ method: 'GET', path: '/ping' })])
+  for (const r of fake.requests.slice(1)) t.ok(r.at >= resetAt - 20, 'waited for the reset')
+})
+
+t.test('idle limiters are released', async (t) => {
+  const registry = new LimiterRegistry(50)
+  t.teardown(async () => { await registry.close() })
+  const a = registry.get('S', 'fp', 'default', {})
+  t.equal(registry.get('S', 'fp', 'default', {}), a, 'same key, same limiter')
+  t.not(registry.get('S', 'other', 'default', {}), a, 'another credential, another limiter')
+  t.equal(registry.size, 2)
+  registry.sweep(Date.now() + 100)
+  t.equal(registry.size, 0)
+})

@@ -1,0 +1,150 @@
+/** The page loop: loop detection, Sentry results flag, page caps, maxPages, cancellation, backpressure, bad state. */
+import t from 'tap'
+import type { Endpoint } from '../../src/engine/declarations.js'
+import { AbortedError, UnsupportedRequestError } from '../../src/errors.js'
+import { startRestFake } from '../fakes/rest-fake.js'
+import { collect, testRun, testServices } from './helpers.js'
+
+const link: Endpoint = { name: 'items', primaryKeys: ['id'], path: '/a', paginator: { type: 'link_header' } }
+
+t.test('cyclic (A→B→A) and repeated next links stop with a loop_detected event', async (t) => {
+  const fake = await startRestFake({
+    'GET /a': (_r, f) => ({ headers: { link: `<${f.url}/b>; rel="next"` }, json: [{ id: 'a' }] }),
+    'GET /b': (_r, f) => ({ headers: { link: `<${f.url}/a>; rel="next"` }, json: [{ id: 'b' }] }),
+    'GET /self': () => ({ headers: { link: '</self>; rel="next"' }, json: [{ id: 's' }] }),
+    'GET /cursor': (req) => ({ json: { items: [{ id: req.query.get('c') ?? 'first' }], next: 'same' } })
+  })
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const run = testRun()
+  const client = services.createClient({ source: 'L', baseUrl: fake.url, auth: { type: 'none' } }, run)
+  t.same((await collect(client.pages(link))).rows.map((r) => r.id), ['a', 'b'])
+  t.same((await collect(client.pages({ ...link, path: '/self' }))).rows.map((r) => r.id), ['s'])
+  const cursor: Endpoint = { ...link, path: '/cursor', dataSelector: 'items', paginator: { type: 'cursor', cursorPath: 'next', param: 'c' } }
+  t.same((await collect(client.pages(cursor))).rows.map((r) => r.id), ['first', 'same'])
+  t.equal(fake.requests.length, 5)
+  t.equal(run.events.filter((e) => e.event === 'loop_detected').length, 3)
+  t.match(run.events[0], { level: 'warn', event: 'loop_detected', resource: 'items', url: `${fake.url}/a` })
+})
+
+t.test('Sentry results flag: results="false" stops; an empty page after results="true" stops', async (t) => {
+  const fake = await startRestFake({
+    'GET /issues/': (req, f) => {
+      const cursor = req.query.get('cursor') ?? '0:0:0'
+      const next = `<${f.url}/issues/?cursor=0:${cursor === '0:0:0' ? 100 : 200}:0>; rel="next"; results="true"; cursor="x"`
+      const prev = `<${f.url}/issues/?cursor=0:0:1>; rel="previous"; results="false"; cursor="y"`
+      return { headers: { link: `${prev}, ${next}` }, json: cursor === '0:200:0' ? [] : [{ id: cursor }] }
+    },
+    'GET /done/': (_req, f) => ({ headers: { link: `<${f.url}/done/?cursor=1>; rel="next"; results="false"` }, json: [{ id: 1 }] })
+  })
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const client = services.createClient({ source: 'Sentry', baseUrl: fake.url, auth: { type: 'none' } }, testRun())
+  const sentry: Endpoint = { ...link, path: '/issues/', paginator: { type: 'link_header', stopWhen: { attribute: 'results', value: 'false' } } }
+  const { rows, pages } = await collect(client.pages(sentry))
+  t.same(rows.map((r) => r.id), ['0:0:0', '0:100:0'])
+  t.equal(pages.at(-1)?.state, null)
+  t.equal(fake.hits('/issues/').length, 3, 'the empty page is the last request')
+  t.same((await collect(client.pages({ ...sentry, path: '/done/' }))).rows, [{ id: 1 }])
+  t.equal(fake.hits('/done/').length, 1)
+})
+
+const endless = async () => await startRestFake({
+  'GET /endless': async (req) => {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    return { json: [{ id: Number(req.query.get('page')) }] }
+  }
+})
+const endlessEndpoint: Endpoint = { name: 'endless', primaryKeys: ['id'], path: '/endless', paginator: { type: 'page_number', pageParam: 'page' } }
+
+t.test('page cap: stops with an event, never silently', async (t) => {
+  const fake = await endless()
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const run = testRun()
+  const client = services.createClient({ source: 'E', baseUrl: fake.url, auth: { type: 'none' } }, run)
+  const { rows, pages } = await collect(client.pages({ ...endlessEndpoint, pageCap: 3 }))
+  t.equal(rows.length, 3)
+  t.equal(pages.at(-1)?.state, null)
+  t.match(run.events, [{ level: 'warn', event: 'page_cap_reached', resource: 'endless', pageCap: 3, pages: 3 }])
+  const preview = await collect(client.pages(endlessEndpoint, { maxPages: 2 }))
+  t.equal(preview.rows.length, 2, 'maxPages')
+  t.not(preview.pages.at(-1)?.state, null, 'a preview can be resumed')
+})
+
+t.test('a cancelled run sends no further requests and cancels queued limiter jobs', async (t) => {
+  const fake = await endless()
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const controller = new AbortController()
+  const client = services.createClient({ source: 'E', baseUrl: fake.url, auth: { type: 'none' } }, testRun(controller.signal))
+  const seen: number[] = []
+  const consume = (async () => {
+    for await (const page of client.pages(endlessEndpoint)) {
+      seen.push(...page.rows.map((r) => r.id as number))
+      if (seen.length === 3) controller.abort()
+    }
+  })()
+  await t.rejects(consume, AbortedError)
+  const sent = fake.requests.length
+  await new Promise((resolve) => setTimeout(resolve, 150))
+  t.equal(fake.requests.length, sent, 'no request after the abort')
+  t.ok(sent <= 5, `at most a bounded look-ahead was in flight (${sent})`)
+
+  const slow = await startRestFake({ 'GET /slow': async () => { await new Promise((resolve) => setTimeout(resolve, 100)); return { json: {} } } })
+  t.teardown(async () => { await slow.close() })
+  const queued = new AbortController()
+  const limited = services.createClient({ source: 'Q', baseUrl: slow.url, auth: { type: 'none' }, budgets: { default: { maxConcurrent: 1 } } }, testRun(queued.signal))
+  const calls = Array.from({ length: 5 }, async () => await limited.request({ method: 'GET', path: '/slow' }))
+  setTimeout(() => { queued.abort() }, 30)
+  const results = await Promise.allSettled(calls)
+  t.ok(results.every((r) => r.status === 'rejected' && r.reason instanceof AbortedError), 'every call rejects with AbortedError')
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  t.equal(slow.requests.length, 1, 'only the in-flight request reached the upstream')
+})
+
+t.test('backpressure: a stalled consumer stops the engine after a bounded look-ahead', async (t) => {
+  const fake = await endless()
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const client = services.createClient({ source: 'E', baseUrl: fake.url, auth: { type: 'none' } }, testRun())
+  const iterator = client.pages(endlessEndpoint)[Symbol.asyncIterator]()
+  await iterator.next()
+  await new Promise((resolve) => setTimeout(resolve, 250))
+  const sent = fake.requests.length
+  t.ok(sent <= 3, `fetched ${sent} pages for a consumer that read one`)
+  await iterator.return?.()
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.equal(fake.requests.length, sent, 'nothing more after return()')
+})
+
+t.test('page_number with a known page count fetches concurrently and emits in order', async (t) => {
+  let inflight = 0
+  let peak = 0
+  const fake = await startRestFake({
+    'GET /forms': async (req) => {
+      const page = Number(req.query.get('page'))
+      inflight++; peak = Math.max(peak, inflight)
+      await new Promise((resolve) => setTimeout(resolve, page === 2 ? 60 : 10))
+      inflight--
+      return { json: { page_count: 6, items: [{ id: page }] } }
+    }
+  })
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const client = services.createClient({ source: 'T', baseUrl: fake.url, auth: { type: 'none' } }, testRun())
+  const endpoint: Endpoint = { name: 'forms', primaryKeys: ['id'], path: '/forms', dataSelector: 'items', paginator: { type: 'page_number', pageParam: 'page', totalPagesPath: 'page_count' } }
+  const { rows } = await collect(client.pages(endpoint))
+  t.same(rows.map((r) => r.id), [1, 2, 3, 4, 5, 6])
+  t.ok(peak >= 2, `pages overlapped (peak ${peak})`)
+  t.equal(fake.requests.length, 6)
+})
+
+t.test('a resume state from another table or a tampered one is refused', async (t) => {
+  const services = testServices()
+  t.teardown(async () => { await services.close() })
+  const client = services.createClient({ source: 'E', baseUrl: 'http://127.0.0.1:9', auth: { type: 'none' } }, testRun())
+  await t.rejects(collect(client.pages(endlessEndpoint, { resumeState: { v: 1, fanout: { parentIndex: 0 } } })), UnsupportedRequestError)
+  await t.rejects(collect(client.pages(endlessEndpoint, { resumeState: { v: 2, request: {} } })), UnsupportedRequestError)
+  await t.rejects(collect(client.pages(endlessEndpoint, { resumeState: { v: 1, request: { method: 'GET', url: 'http://169.254.169.254/latest' } } })), /not among the hosts/)
+})
