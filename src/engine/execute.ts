@@ -138,7 +138,9 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
       if (last) {
         throw new UpstreamHttpError(`Upstream returned ${status} for ${method} ${where} after ${attempt} attempts${vendorMessage(body, redactor)}.`, status, where, { retryable: true })
       }
-      const wait = waitBeforeRetry(attempt, raw.headers, options.rateLimitHeaders, retry)
+      // A reset header only says when a rate limit reopens: APIs that send it on every response (GitHub) must not
+      // make a 5xx wait for the window (up to an hour); those back off.
+      const wait = waitBeforeRetry(attempt, raw.headers, rateLimited ? options.rateLimitHeaders : undefined, retry)
       if (rateLimited) {
         rt.emit({ level: 'warn', event: 'rate_limit_wait', ...base, attempt, status, waitMs: wait.ms, reason: wait.reason })
         limiter.pauseUntil(Date.now() + wait.ms)
