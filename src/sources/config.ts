@@ -454,8 +454,9 @@ function fieldSchema (field: FieldDecl): { schema: JsonSchema, isRequired: boole
     case 'file-upload': {
       const keys = field.fileFormat.keys
       const file: JsonSchema = { type: 'object', ...(keys !== '*' && keys.length > 0 ? { required: [...keys] } : {}) }
+      // Uploaded files are credentials in practice (service-account keys): never echoed.
       return {
-        schema: annotate(field, field.required ? file : { anyOf: [file, { type: 'null' }] }),
+        schema: annotate(field, { ...(field.required ? file : { anyOf: [file, { type: 'null' }] }), writeOnly: true }),
         isRequired: field.required
       }
     }

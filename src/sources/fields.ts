@@ -222,7 +222,8 @@ export function secretFieldNames (fields: readonly FieldDecl[]): string[] {
       for (const option of field.options) names.push(...secretFieldNames(option.fields ?? []))
     } else if (field.type === 'switch-group') {
       names.push(...secretFieldNames(field.fields))
-    } else if ('secret' in field && field.secret === true) {
+    } else if (('secret' in field && field.secret === true) || field.type === 'file-upload') {
+      // an uploaded file is a credential in practice (a service-account key with a private key)
       names.push(field.name)
     } else if (field.type === 'ssh-tunnel') {
       names.push('password', 'private_key', 'passphrase')

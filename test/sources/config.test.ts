@@ -322,7 +322,8 @@ t.test('configJsonSchema', async (t) => {
   const schema = configJsonSchema(databaseFields)
   t.equal(schema.$schema, JSON_SCHEMA_DIALECT)
   const text = JSON.stringify(schema)
-  t.equal((text.match(/"writeOnly":true/g) ?? []).length, 8, 'password, api_key, 3 proxy and 3 ssh-tunnel secrets, nothing else')
+  t.equal((text.match(/"writeOnly":true/g) ?? []).length, 9, 'password, api_key, 3 proxy and 3 ssh-tunnel secrets, the key file, nothing else')
+  t.equal((schema.properties as Record<string, Record<string, unknown>>).key_file?.writeOnly, true)
   const props = schema.properties as Record<string, Record<string, unknown>>
   t.equal(props.password?.writeOnly, true)
   t.equal(props.host?.writeOnly, undefined)
