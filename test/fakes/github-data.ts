@@ -274,7 +274,8 @@ export function buildRepo (spec: FakeRepoSpec, index: number): FakeRepo {
 
   const stargazers: Array<{ starred_at: string, user: Json }> = []
   for (let i = 0; i < count(spec.stargazers, 12); i++) {
-    stargazers.push({ starred_at: isoSeconds(created + (i + 1) * 5 * HOUR), user: USERS[(i + 3) % USERS.length] as Json })
+    // A user stars a repository once: stargazers are distinct users.
+    stargazers.push({ starred_at: isoSeconds(created + (i + 1) * 5 * HOUR), user: user(20_000 + i, `fan-${i}`) })
   }
 
   const comments: Json[] = []
