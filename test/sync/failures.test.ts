@@ -34,7 +34,7 @@ t.test('a transient failure that outlasts the retries: retryable error line, ret
   const failed = await sync(h, 'demo', { config: config(), schema: 'orders' })
   t.same(contractProblems(failed.lines), [])
   t.match(terminal(failed.lines), { type: 'error', code: 'UPSTREAM_HTTP_ERROR', retryable: true, state: String })
-  t.ok(failed.lines.some((l) => l.type === 'log' && l.event === 'retry' && l.status === 503), 'the retry is visible as a log line')
+  t.ok(failed.lines.some((l) => l.type === 'log' && l.event === 'retry' && (l as Record<string, unknown>).status === 503), 'the retry is visible as a log line')
   t.equal(records(failed.lines).length, 6, 'two good pages were sent before the failure')
 })
 

@@ -1,0 +1,132 @@
+/** The Demo source: form, tables, credential check, pipeline plumbing, and the out-of-the-box path. */
+import { createServer } from 'node:net'
+import t from 'tap'
+import pino from 'pino'
+import { buildApp } from '../../src/app.js'
+import { createEngineServices } from '../../src/engine/services.js'
+import { BlockedTargetError, UpstreamHttpError, ValidationError } from '../../src/errors.js'
+import { loadSettings } from '../../src/settings.js'
+import { parseConfig } from '../../src/sources/config.js'
+import { secretFieldNames } from '../../src/sources/fields.js'
+import { customer } from '../../src/sources/demo/dataset.js'
+import { configuredEndpoints, demoBaseUrl, demoOptions } from '../../src/sources/demo/demo.js'
+import { serviceOrigin, withDemoUpstream } from '../../src/sources/demo/local-upstream.js'
+import { startSampleApi } from '../../src/sources/demo/sample-api.js'
+import { DEFAULT_DEMO_BASE_URL } from '../../src/sources/demo/settings.js'
+import { demoSource } from '../../src/sources/demo/source.js'
+import { sourceRegistry } from '../../src/sources/registry.js'
+import type { SourceContext } from '../../src/sources/types.js'
+import { errorLineFor } from '../../src/sync/error-line.js'
+
+const services = createEngineServices({ allowPrivateUpstreams: true })
+t.teardown(async () => { await services.close() })
+const api = await startSampleApi()
+t.teardown(api.close)
+
+function ctx (extra: Partial<SourceContext> = {}): SourceContext {
+  return { services, log: pino({ level: 'silent' }), signal: new AbortController().signal, ...extra }
+}
+
+t.test('registered as Demo, a GA source with an icon and no secret fields', async (t) => {
+  t.equal(sourceRegistry().get('demo'), demoSource)
+  const config = demoSource.getSourceConfig()
+  t.match(config, { name: 'Demo', releaseStatus: 'ga', iconPath: '/static/services/demo.svg' })
+  t.same(config.fields.map((f) => f.name), ['rows', 'orders_per_customer', 'page_size', 'latency_ms', 'base_url'])
+  t.ok(config.fields.every((f) => !('required' in f) || f.required === false), 'nothing is required')
+  t.match(String(demoSource.assets?.['demo.svg']?.body), /^<svg/)
+  t.same(secretFieldNames(demoSource.fields), [])
+})
+
+t.test('tables: customers and orders incremental on updated_at, notes full refresh only', async (t) => {
+  const schemas = await demoSource.getSchemas(null, ctx())
+  t.same(schemas.map((s) => [s.name, s.supports_incremental, s.incremental_fields.map((f) => f.field)]), [
+    ['customers', true, ['updated_at']],
+    ['orders', true, ['updated_at']],
+    ['customer_notes', false, []]
+  ])
+  t.ok(schemas.every((s) => s.primary_keys.join() === 'id'))
+})
+
+t.test('config: size knobs with defaults and ranges, every bad knob reported', async (t) => {
+  t.same(demoOptions(parseConfig(demoSource.fields, {})), { rows: 1000, ordersPerCustomer: 3, pageSize: 100, latencyMs: 0 })
+  t.same(demoOptions(parseConfig(demoSource.fields, { rows: '25', page_size: 5 })), { rows: 25, ordersPerCustomer: 3, pageSize: 5, latencyMs: 0 })
+  const error = t.throws(() => demoOptions(parseConfig(demoSource.fields, { rows: 1.5, orders_per_customer: 11, page_size: 0 }))) as unknown
+  t.ok(error instanceof ValidationError)
+  t.same((error as ValidationError).errors.map((e) => e.path), ['/config/rows', '/config/orders_per_customer', '/config/page_size'])
+  const endpoint = configuredEndpoints({ rows: 7, ordersPerCustomer: 2, pageSize: 9, latencyMs: 0 })[0]
+  t.match(endpoint, { params: { customers: 7, orders_per_customer: 2, latency_ms: null }, pageSize: { param: 'limit', value: 9 } })
+})
+
+t.test('base URL: form value, then operator override, then the default', async (t) => {
+  t.equal(demoBaseUrl({ base_url: 'http://a.example/demo-api/' }, { baseUrlOverride: 'http://b.example' }), 'http://a.example/demo-api')
+  t.equal(demoBaseUrl({}, { baseUrlOverride: 'http://b.example/x' }), 'http://b.example/x')
+  t.equal(demoBaseUrl({}, {}), DEFAULT_DEMO_BASE_URL)
+  t.equal(serviceOrigin({ HOST: '0.0.0.0', PORT: 8123 }), 'http://127.0.0.1:8123')
+  t.equal(serviceOrigin({ HOST: '::', PORT: 80 }), 'http://[::1]:80')
+  t.equal(serviceOrigin({ HOST: 'localhost', PORT: 9 }), 'http://localhost:9')
+  t.same(withDemoUpstream(loadSettings({}, { PORT: 9000 })).UPSTREAM_BASE_URLS, { Demo: 'http://127.0.0.1:9000/demo-api' })
+  const operator = loadSettings({}, { UPSTREAM_BASE_URLS: { demo: 'http://proxy.internal/demo' } })
+  t.same(withDemoUpstream(operator).UPSTREAM_BASE_URLS, { demo: 'http://proxy.internal/demo' }, 'an operator override is kept')
+})
+
+t.test('credential check: the sample API answers → valid; something else → invalid with a reason', async (t) => {
+  t.same(await demoSource.validateCredentials(parseConfig(demoSource.fields, { base_url: api.baseUrl }), ctx()), { valid: true })
+  const wrong = await demoSource.validateCredentials(parseConfig(demoSource.fields, { base_url: api.baseUrl.replace('/demo-api', '/elsewhere') }), ctx())
+  t.match(wrong, { valid: false, code: 'NOT_A_SAMPLE_API', message: /does not serve the Demo sample API/ })
+})
+
+t.test('pipeline handoff: metadata from the catalog, rows through the engine, resume and maxPages passed on', async (t) => {
+  const config = parseConfig(demoSource.fields, { base_url: api.baseUrl, rows: 10, page_size: 4 })
+  const response = await demoSource.sourceForPipeline(config, { schema: 'customers', syncType: 'full_refresh', maxPages: 2 }, ctx())
+  t.match(response, { name: 'customers', primaryKeys: ['id'], partitionKeys: ['created_at'], partitionMode: 'datetime', sortMode: 'asc', tableFormat: 'delta' })
+  const pages = []
+  for await (const page of response.pages) pages.push(page)
+  t.same(pages.flatMap((p) => p.rows), [1, 2, 3, 4, 5, 6, 7, 8].map(customer))
+  const resumed = await demoSource.sourceForPipeline(config, { schema: 'customers', syncType: 'full_refresh', resumeState: pages[1]?.state ?? null }, ctx())
+  const rest = []
+  for await (const page of resumed.pages) rest.push(...page.rows)
+  t.same(rest, [9, 10].map(customer))
+  await t.rejects(demoSource.sourceForPipeline(config, { schema: 'customer_notes', syncType: 'incremental' }, ctx()), { code: 'UNSUPPORTED_REQUEST' })
+  await t.rejects(demoSource.sourceForPipeline(config, { schema: 'nope', syncType: 'full_refresh' }, ctx()), { code: 'SCHEMA_NOT_FOUND' })
+})
+
+t.test('non-retryable errors: blocked addresses and a base URL that is not the sample API', async (t) => {
+  const blocked = errorLineFor(new BlockedTargetError('Host "127.0.0.1" is loopback; upstream requests to non-public addresses are not allowed.'), demoSource, null)
+  t.match(blocked, { retryable: false, message: /ALLOW_PRIVATE_UPSTREAMS/ })
+  const notFound = errorLineFor(new UpstreamHttpError('Upstream returned 404 for GET http://x/demo-api/customers.', 404, 'http://x/demo-api/customers'), demoSource, 'tok')
+  t.match(notFound, { retryable: false, state: 'tok', message: /does not serve the sample API/ })
+  const transient = errorLineFor(new UpstreamHttpError('Upstream returned 503 for GET http://x/a after 5 attempts.', 503, 'http://x/a'), demoSource, null)
+  t.match(transient, { retryable: true, code: 'UPSTREAM_HTTP_ERROR' })
+})
+
+async function freePort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+t.test('out of the box: the service streams Demo rows from its own sample API, private upstreams still blocked', async (t) => {
+  const port = await freePort()
+  const app = await buildApp({ settings: { LOG_LEVEL: 'silent', PORT: port } })
+  t.teardown(async () => { await app.close() })
+  t.equal(app.settings.ALLOW_PRIVATE_UPSTREAMS, false)
+  await app.listen({ host: '127.0.0.1', port })
+  const response = await fetch(`http://127.0.0.1:${port}/v1/sources/Demo/sync`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ config: { rows: 3 }, schema: 'customers' })
+  })
+  const lines = (await response.text()).trim().split('\n').map((l) => JSON.parse(l) as { type: string, data?: unknown })
+  t.same(lines.map((l) => l.type), ['schema', 'record', 'record', 'record', 'end'])
+  t.same(lines[1]?.data, customer(1))
+  // Another loopback origin (the standalone sample API) is not trusted.
+  const other = await fetch(`http://127.0.0.1:${port}/v1/sources/Demo/sync`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ config: { rows: 3, base_url: api.baseUrl }, schema: 'customers' })
+  })
+  const last = JSON.parse((await other.text()).trim().split('\n').at(-1) ?? '{}') as unknown
+  t.match(last, { type: 'error', code: 'UPSTREAM_TARGET_BLOCKED', retryable: false })
+})
