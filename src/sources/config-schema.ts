@@ -67,8 +67,11 @@ function inputSchema (field: InputFieldDecl): JsonSchema {
     return annotate(field, { anyOf: values, ...secret })
   }
   const format = field.type === 'email' ? { format: 'email' } : field.type === 'url' ? { format: 'uri' } : {}
-  if (field.required) return annotate(field, { type: 'string', pattern: '\\S', ...format, ...secret })
-  return annotate(field, { type: ['string', 'null'], ...secret })
+  const text: JsonSchema = field.required ? { type: 'string', pattern: '\\S', ...format } : { type: ['string', 'null'] }
+  if (field.type !== 'textarea') return annotate(field, { ...text, ...secret })
+  // A textarea also takes a list of lines.
+  const lines: JsonSchema = { type: 'array', items: { type: 'string' }, ...(field.required ? { contains: { type: 'string', pattern: '\\S' } } : {}) }
+  return annotate(field, { anyOf: [text, lines], ...secret })
 }
 
 function selectSchema (field: SelectFieldDecl): { schema: JsonSchema, isRequired: boolean } {

@@ -260,6 +260,26 @@ t.test('converters, numbers, multiple selects, files', async (t) => {
   }
 })
 
+t.test('a textarea takes a string or a list of lines', async (t) => {
+  const fields = [{ type: 'textarea', name: 'repositories', label: 'Repositories', required: true, placeholder: '' }] as const
+  const check = Compile(configJsonSchema(fields) as never)
+  const cases: Array<[unknown, string | null]> = [
+    ['a/b\nc/d', 'a/b\nc/d'],
+    [[' a/b ', '', 'c/d'], 'a/b\nc/d'],
+    [['  '], null],
+    [[], null],
+    [['a/b', 3], null]
+  ]
+  for (const [value, expected] of cases) {
+    if (expected === null) {
+      t.ok(errorsOf(fields, { repositories: value }).every((e) => e.path === '/config/repositories'), JSON.stringify(value))
+    } else {
+      t.equal(parseConfig(fields, { repositories: value }).repositories, expected, JSON.stringify(value))
+      t.ok(check.Check({ repositories: value }), `schema accepts ${JSON.stringify(value)}`)
+    }
+  }
+})
+
 t.test('every bad field is reported at once', async (t) => {
   const errors = errorsOf(databaseFields, {
     port: 'x',
