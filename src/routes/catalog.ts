@@ -6,7 +6,7 @@ import { SourceConfigSchema, type SourceConfig } from '../sources/fields.js'
 import { problemResponses } from '../plugins/problems.js'
 import { SourceTypeParamsSchema } from './shared.js'
 
-export const SourceListSchema = Type.Object({ sources: Type.Array(SourceConfigSchema) }, { title: 'SourceList' })
+export const SourceListSchema = Type.Object({ sources: Type.Array(SourceConfigSchema) }, { title: 'SourceList', description: 'The sources and their forms.' })
 
 export const SourceDetailSchema = Type.Object({
   ...SourceConfigSchema.properties,
@@ -14,7 +14,7 @@ export const SourceDetailSchema = Type.Object({
     additionalProperties: true,
     description: 'JSON Schema of the parsed config this form produces.'
   })
-}, { title: 'SourceDetail' })
+}, { title: 'SourceDetail', description: 'The source form plus the JSON Schema of its config.' })
 
 export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/sources', {

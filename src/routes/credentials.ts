@@ -16,7 +16,7 @@ export const CredentialCheckSchema = Type.Union([
     code: Type.String({ description: 'Stable code of the rejection, e.g. UPSTREAM_AUTH_FAILED.' }),
     message: Type.String({ description: 'What is wrong with the credential, in words for the user.' })
   }, { title: 'CredentialsInvalid' })
-], { title: 'CredentialCheck' })
+], { title: 'CredentialCheck', description: 'The outcome of the check: a rejected credential is a result, not an error.' })
 
 export const credentialRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/sources/:source_type/validate', {

@@ -4,7 +4,7 @@ import Type from 'typebox'
 import { ServiceUnavailableError } from '../errors.js'
 import { problemResponses } from '../plugins/problems.js'
 
-const StatusSchema = Type.Object({ status: Type.String() }, { title: 'Status' })
+const StatusSchema = Type.Object({ status: Type.String() }, { title: 'Status', description: 'The service answers.' })
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health', {

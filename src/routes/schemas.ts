@@ -7,7 +7,7 @@ import { SourceSchemaSchema } from '../sources/types.js'
 import { sourceContext } from './context.js'
 import { ConfigBodySchema, SourceTypeParamsSchema } from './shared.js'
 
-export const SchemaListSchema = Type.Object({ schemas: Type.Array(SourceSchemaSchema) }, { title: 'SchemaList' })
+export const SchemaListSchema = Type.Object({ schemas: Type.Array(SourceSchemaSchema) }, { title: 'SchemaList', description: 'The tables (PostHog SourceSchema shape).' })
 
 export const schemaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/sources/:source_type/schemas', {
