@@ -85,7 +85,8 @@ export function createRestClient (deps: ClientDeps, options: ClientOptions, run:
       const level = event.level === 'error' ? 'error' : event.level === 'warn' ? 'warn' : 'info'
       run.log[level]({ source: options.source, ...event }, event.event)
       run.onEvent?.(event)
-    }
+    },
+    debug: (fields, message) => { run.log.debug({ source: options.source, ...fields }, message) }
   }
   return {
     async request (spec, requestOptions) {

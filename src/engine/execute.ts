@@ -27,6 +27,8 @@ export interface ClientRuntime {
   /** Drop a cached OAuth2 token after a 401 (true when there was one to drop). */
   invalidateAuth: () => boolean
   emit: (event: EngineEvent) => void
+  /** Debug log line with stable fields (never secrets). */
+  debug: (fields: Record<string, unknown>, message: string) => void
 }
 
 export interface ExecuteOptions {
@@ -92,8 +94,15 @@ function parseBody (text: string): { ok: true, body: unknown } | { ok: false } {
   try { return { ok: true, body: JSON.parse(text) } } catch { return { ok: false } }
 }
 
-function toResult (raw: RawResponse, body: unknown): HttpResult {
-  return { status: raw.status, headers: raw.headers, body, url: raw.url }
+/** The result, its URL stripped of auth query params (it may seed next requests and resume state). */
+function toResult (raw: RawResponse, body: unknown, authParams: readonly string[]): HttpResult {
+  let url = raw.url
+  if (authParams.length > 0) {
+    const parsed = new URL(raw.url)
+    for (const name of authParams) parsed.searchParams.delete(name)
+    url = parsed.href
+  }
+  return { status: raw.status, headers: raw.headers, body, url }
 }
 
 /** Send `spec` with retries; throws typed errors for non-accepted statuses. */
@@ -103,14 +112,20 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
   const method = spec.method
   const limiter = rt.limiterFor(opts.rateLimitClass)
   let reauthorized = false
-  const base = { resource: opts.resource, ...(opts.parent !== undefined ? { parent: opts.parent } : {}), url: where }
+  let authParams: string[] = []
+  const base = { resource: opts.resource ?? new URL(spec.url).pathname, ...(opts.parent !== undefined ? { parent: opts.parent } : {}), url: where }
   for (let attempt = 1; ; attempt++) {
     const last = attempt >= retry.maxAttempts
     let raw: RawResponse
     try {
       raw = await limiter.schedule(async () => {
-        const prepared = prepareRequest(spec, await rt.authParts(), options.headers, rt.credentialHeaders)
-        return await exchange(rt.transport, prepared, opts.signal)
+        const auth = await rt.authParts()
+        authParams = Object.keys(auth.params)
+        const prepared = prepareRequest(spec, auth, options.headers, rt.credentialHeaders)
+        const started = performance.now()
+        const response = await exchange(rt.transport, prepared, opts.signal)
+        rt.debug({ ...base, method, attempt, status: response.status, durationMs: Math.round(performance.now() - started) }, 'upstream response')
+        return response
       }, opts.signal)
     } catch (error) {
       if (!(error instanceof TransientNetworkError) || last) throw error
@@ -126,7 +141,7 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
     const action = matchResponseAction(opts.responseActions, status, raw.text, body)
     if (action?.action === 'ignore') {
       rt.emit({ level: 'info', event: 'response_ignored', ...base, status })
-      return { kind: 'ignored', result: toResult(raw, body), action }
+      return { kind: 'ignored', result: toResult(raw, body, authParams), action }
     }
     if (action?.action === 'raise') {
       throw new UpstreamRaisedError(action.message ?? `Upstream returned ${status} for ${method} ${where}.`)
@@ -158,7 +173,7 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
         await sleep(waitMs, opts.signal)
         continue
       }
-      return { kind: 'ok', result: toResult(raw, body) }
+      return { kind: 'ok', result: toResult(raw, body, authParams) }
     }
     if (status === 401 && !reauthorized && rt.invalidateAuth()) { reauthorized = true; continue }
     const message = `Upstream returned ${status} for ${method} ${where}${vendorMessage(body, redactor)}.`

@@ -91,7 +91,6 @@ export async function * fanOutPages (input: FanOutInput): AsyncGenerator<Page & 
   const parents = parentsOf(input)[Symbol.asyncIterator]()
   const window: Array<{ parent: ParentRef, pages: LookAhead<Page>, controller: AbortController }> = []
   let parentsDone = false
-  let lastState: unknown = resume === null ? undefined : 'resumed'
   const open = (parent: ParentRef): void => {
     const resumesHere = resume !== null && parent.from === resume.parentFrom && parent.index === resume.parentIndex &&
       (resume.parentKey === null || resume.parentKey === parent.key)
@@ -116,16 +115,15 @@ export async function * fanOutPages (input: FanOutInput): AsyncGenerator<Page & 
           const fanout: FanOutState = page.state === null
             ? { parentFrom: parent.from, parentIndex: parent.index + 1, parentKey: null, child: null }
             : { parentFrom: parent.from, parentIndex: parent.index, parentKey: parent.key, child: page.state }
-          const state = { v: 1 as const, fanout }
-          lastState = state
-          yield { rows, state }
+          yield { rows, state: { v: 1 as const, fanout } }
         }
       } finally {
         current.pages.close()
         current.controller.abort()
       }
     }
-    if (lastState !== null) yield { rows: [], state: null }
+    // Child states never say "all parents done"; this final page does.
+    yield { rows: [], state: null }
   } finally {
     for (const entry of window) { entry.pages.close(); entry.controller.abort() }
     void parents.return?.(undefined)?.catch(() => undefined)

@@ -4,7 +4,7 @@
  * read or dumped. Returns the raw text; parsing and retry decisions belong to retry.ts.
  */
 import type { Dispatcher } from 'undici'
-import { AbortedError, BlockedTargetError, UpstreamNetworkError } from '../errors.js'
+import { AbortedError, BlockedTargetError, UpstreamNetworkError, UpstreamResponseError } from '../errors.js'
 import { checkTarget, isOpenTarget, type TargetPolicy } from './ssrf.js'
 import { redactUrl } from './redact.js'
 
@@ -79,6 +79,7 @@ function mapFailure (error: unknown, url: URL, signal: AbortSignal): Error {
   if (blocked !== undefined) return blocked
   const code = errorCode(error) ?? 'UNKNOWN'
   const where = redactUrl(url)
+  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return new UpstreamResponseError(`Response from ${where} exceeds the maximum body size.`, where, { cause: error })
   if (TRANSIENT_CODES.has(code)) return new TransientNetworkError(`Network error (${code}) calling ${where}.`, where, { cause: error })
   return new UpstreamNetworkError(`Network error (${code}) calling ${where}.`, where, { cause: error })
 }

@@ -1,8 +1,8 @@
 /**
  * Rate limiting. One SharedLimiter per (source, credential fingerprint, rate-limit class), shared by
  * every run using that credential and released when idle. Bottleneck queues jobs and enforces the
- * concurrency and spacing budget; a reservation log on top keeps starts within `reservoir` per any
- * sliding `intervalMs`; response headers (remaining/reset) and 429s pause or slow every user of the
+ * concurrency and spacing budget; an admission step inside each job keeps actual starts within
+ * `reservoir` per any sliding `intervalMs`; response headers (remaining/reset) and 429s pause or slow every user of the
  * limiter before the API has to say 429 again.
  */
 import Bottleneck from 'bottleneck'
@@ -17,12 +17,14 @@ export const LOW_REMAINING = 5
 
 export class SharedLimiter {
   private readonly bottleneck: Bottleneck
-  /** Start times reserved within the current sliding window. */
+  /** Actual start times within the last `intervalMs`. */
   private starts: number[] = []
+  private lastStart = 0
   private pausedUntil = 0
   private spacingMs = 0
   private spacingUntil = 0
-  private lastSpacedStart = 0
+  /** Admission is serialised so each start is checked against the real starts before it. */
+  private admission: Promise<void> = Promise.resolve()
   lastUsed = Date.now()
   active = 0
 
@@ -40,7 +42,7 @@ export class SharedLimiter {
     this.lastUsed = Date.now()
     const job = this.bottleneck.schedule(async () => {
       if (signal.aborted) throw abortError(signal)
-      await this.waitForSlot(signal)
+      await this.admit(signal)
       return await task()
     })
     try {
@@ -72,31 +74,31 @@ export class SharedLimiter {
     await this.bottleneck.stop({ dropWaitingJobs: true }).catch(() => undefined)
   }
 
-  private reserveStart (now: number): number {
-    let start = now
-    if (this.pausedUntil > start) start = this.pausedUntil
-    if (this.spacingUntil > start && this.spacingMs > 0) start = Math.max(start, this.lastSpacedStart + this.spacingMs)
+  /** How long a start at `now` must wait: pause, header-driven spacing, sliding-window budget. */
+  private delayFor (now: number): number {
+    let until = Math.max(now, this.pausedUntil)
+    if (this.spacingUntil > now && this.spacingMs > 0) until = Math.max(until, this.lastStart + this.spacingMs)
     const { reservoir, intervalMs } = this.budget
     if (reservoir !== undefined && intervalMs !== undefined) {
       this.starts = this.starts.filter((t) => t > now - intervalMs)
-      if (this.starts.length >= reservoir) {
-        const sorted = [...this.starts].sort((a, b) => a - b)
-        start = Math.max(start, sorted[sorted.length - reservoir]! + intervalMs)
-      }
-      this.starts.push(start)
+      if (this.starts.length >= reservoir) until = Math.max(until, (this.starts[this.starts.length - reservoir] as number) + intervalMs)
     }
-    if (this.spacingUntil > start) this.lastSpacedStart = start
-    return start
+    return until - now
   }
 
-  private async waitForSlot (signal: AbortSignal): Promise<void> {
-    // Re-check after each wait: a 429 elsewhere may have paused the limiter meanwhile.
-    for (;;) {
+  private async admit (signal: AbortSignal): Promise<void> {
+    const previous = this.admission
+    let release!: () => void
+    this.admission = new Promise<void>((resolve) => { release = resolve })
+    try {
+      await raceAbort(previous, signal)
+      // Re-check after every wait: timers fire late under load, and a 429 elsewhere may pause us.
+      for (let wait = this.delayFor(Date.now()); wait > 0; wait = this.delayFor(Date.now())) await sleep(wait, signal)
       const now = Date.now()
-      if (this.pausedUntil > now) { await sleep(this.pausedUntil - now, signal); continue }
-      const start = this.reserveStart(now)
-      if (start > now) await sleep(start - now, signal)
-      return
+      this.starts.push(now)
+      this.lastStart = now
+    } finally {
+      void previous.then(release)
     }
   }
 }

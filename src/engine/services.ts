@@ -32,6 +32,8 @@ export interface EngineSettings {
   limiterIdleMs: number
   /** Idle keep-alive sockets are closed after this long. */
   keepAliveTimeoutMs: number
+  /** Largest upstream response body read into memory. */
+  maxResponseBytes: number
   /** Resolver behind the connect-time address check (tests inject one; default node:dns lookup). */
   dnsLookup?: typeof dnsLookup
 }
@@ -45,7 +47,8 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   retry: {},
   lookaheadPages: DEFAULT_LOOKAHEAD_PAGES,
   limiterIdleMs: LIMITER_IDLE_MS,
-  keepAliveTimeoutMs: 30_000
+  keepAliveTimeoutMs: 30_000,
+  maxResponseBytes: 256 * 1024 * 1024
 }
 
 export interface EngineServices {
@@ -57,7 +60,7 @@ export interface EngineServices {
 
 export function createEngineServices (settings: Partial<EngineSettings> = {}): EngineServices {
   const resolved: EngineSettings = { ...DEFAULT_ENGINE_SETTINGS, ...settings }
-  const agentOptions = { keepAliveTimeout: resolved.keepAliveTimeoutMs, connections: 32 }
+  const agentOptions = { keepAliveTimeout: resolved.keepAliveTimeoutMs, connections: 32, maxResponseSize: resolved.maxResponseBytes }
   const guarded = new Agent({ ...agentOptions, connect: { timeout: resolved.connectTimeoutMs, lookup: createCheckingLookup(resolved.dnsLookup) } })
   const open = new Agent({ ...agentOptions, connect: { timeout: resolved.connectTimeoutMs } })
   const registry = new LimiterRegistry(resolved.limiterIdleMs)

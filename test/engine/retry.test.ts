@@ -166,3 +166,42 @@ t.test('wait policy: Retry-After seconds and dates, backoff bounds, 300 s cap', 
     t.ok(backoffMs(attempt, DEFAULT_RETRY, () => 0) >= expected * 0.8 && backoffMs(attempt, DEFAULT_RETRY, () => 1) <= expected * 1.2, `attempt ${attempt}`)
   }
 })
+
+t.test('a headers timeout is retried', async (t) => {
+  // undici arms headers timeouts on its coarse (~0.5 s tick) timer wheel, hence the long delay.
+  const fake = await sequence(t, [{ ...ok, delayMs: 1600 }])
+  const services = testServices({ headersTimeoutMs: 100 })
+  t.teardown(async () => { await services.close() })
+  const run = testRun()
+  const client = services.createClient({ source: 'T', baseUrl: fake.url, auth: { type: 'none' } }, run)
+  t.equal((await collect(client.pages(endpoint))).rows.length, 2)
+  t.match(run.events.find((e) => e.event === 'retry'), { reason: /UND_ERR_HEADERS_TIMEOUT/ })
+})
+
+t.test('an oversized body fails clearly without retries', async (t) => {
+  const fake = await sequence(t, [{ json: Array.from({ length: 100 }, (_, i) => ({ id: i, pad: 'x'.repeat(100) })) }])
+  const services = testServices({ maxResponseBytes: 1024 })
+  t.teardown(async () => { await services.close() })
+  const client = services.createClient({ source: 'T', baseUrl: fake.url, auth: { type: 'none' } }, testRun())
+  await t.rejects(collect(client.pages(endpoint)), UpstreamResponseError)
+  t.equal(fake.requests.length, 1)
+})
+
+t.test('an API key sent in the query never reaches result URLs or resume state', async (t) => {
+  const fake = await startRestFake({
+    'GET /list': (req) => {
+      const page = Number(req.query.get('page') ?? '1')
+      return { json: { data: [{ id: page }], next: page < 2 ? `?page=${page + 1}` : null } }
+    }
+  })
+  t.teardown(async () => { await fake.close() })
+  const services = testServices()
+  t.teardown(async () => { await services.close() })
+  const client = services.createClient({ source: 'Q', baseUrl: fake.url, auth: { type: 'api_key', name: 'key', key: 'query-secret-77', in: 'query' } }, testRun())
+  const list: Endpoint = { name: 'list', primaryKeys: ['id'], path: '/list', dataSelector: 'data', paginator: { type: 'next_url', path: 'next' } }
+  const { pages, rows } = await collect(client.pages(list))
+  t.same(rows, [{ id: 1 }, { id: 2 }])
+  t.notMatch(JSON.stringify(pages.map((p) => p.state)), /query-secret/)
+  t.equal(fake.requests[1]?.query.get('key'), 'query-secret-77', 'the key is still sent with the next request')
+  t.notMatch((await client.request({ method: 'GET', path: '/list' })).url, /query-secret/)
+})
