@@ -43,7 +43,7 @@ export interface LoggedRequest {
 
 type Injected =
   | { kind: 'primary', status: 403 | 429, resetInSeconds: number }
-  | { kind: 'secondary', status: 403 | 429, retryAfterSeconds: number }
+  | { kind: 'secondary', status: 403 | 429, retryAfterSeconds: number | null }
   | { kind: 'status', status: number, body: Json }
 
 export interface FakeGithub {
@@ -55,8 +55,8 @@ export interface FakeGithub {
   repo: (fullName: string) => FakeRepo
   /** The next `count` requests hit an exhausted primary limit (remaining 0, reset in `resetInSeconds`). */
   exhaustPrimary: (options?: { count?: number, status?: 403 | 429, resetInSeconds?: number }) => void
-  /** The next `count` requests hit a secondary limit with `retry-after`. */
-  secondaryLimit: (options?: { count?: number, status?: 403 | 429, retryAfterSeconds?: number }) => void
+  /** The next `count` requests hit a secondary limit, with `retry-after` unless `retryAfterSeconds` is null. */
+  secondaryLimit: (options?: { count?: number, status?: 403 | 429, retryAfterSeconds?: number | null }) => void
   /** The next request answers `status` with `body`. */
   failNext: (status: number, body?: Json) => void
   /** Requests whose path ends with `suffix` (e.g. `/issues`). */
@@ -255,6 +255,9 @@ export async function startFakeGithub (options: FakeGithubOptions = {}): Promise
       return json(res, 400, problem(`Unsupported 'X-GitHub-Api-Version' header.`, 400, `${DOCS}/about-the-rest-api/api-versions`), rate)
     }
     if (token !== null && grant === undefined) return json(res, 401, problem('Bad credentials', 401), rate)
+    if (req.headers['user-agent'] === undefined || req.headers['user-agent'].trim() === '') {
+      return json(res, 403, problem('Request forbidden by administrative rules. Please make sure your request has a User-Agent header.', 403), rate)
+    }
 
     const injection = injected.shift()
     if (injection !== undefined) {
@@ -265,7 +268,8 @@ export async function startFakeGithub (options: FakeGithubOptions = {}): Promise
       }
       if (injection.kind === 'secondary') {
         return json(res, injection.status, problem('You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', injection.status,
-          `${DOCS}/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits`), { ...rate, 'retry-after': String(injection.retryAfterSeconds) })
+          `${DOCS}/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits`),
+        injection.retryAfterSeconds === null ? rate : { ...rate, 'retry-after': String(injection.retryAfterSeconds) })
       }
       return json(res, injection.status, injection.body, rate)
     }

@@ -257,6 +257,22 @@ t.test('rate limits: primary exhaustion (403 and 429 with remaining 0) waits for
   t.match(events.find((e) => e.event === 'rate_limit_wait'), { status: 403, reason: 'retry_after' })
   t.ok((retried?.at ?? 0) - (limited?.at ?? 0) >= 990, 'secondary: waited retry-after seconds')
   t.equal(rows.length, fake.repo('octo-org/beta').tags.length)
+
+  // A secondary limit without retry-after (and remaining > 0) is temporary too: retried, not a permission error.
+  fake.secondaryLimit({ status: 403, retryAfterSeconds: null })
+  const again = fake.requests.length
+  const bare = await pull(fake, { schema: 'tags' }, ['octo-org/beta'])
+  t.same(requestsSince(fake, again).map((r) => r.status), [403, 200])
+  t.match(bare.events.find((e) => e.event === 'retry'), { status: 403 })
+  t.equal(bare.rows.length, fake.repo('octo-org/beta').tags.length)
+})
+
+t.test('requests carry a User-Agent (GitHub refuses requests without one)', async (t) => {
+  const mark = fake.requests.length
+  await pull(fake, { schema: 'branches' }, ['octo-org/beta'])
+  const [request] = requestsSince(fake, mark)
+  t.ok((request?.headers['user-agent'] ?? '').length > 0)
+  t.equal(request?.status, 200)
 })
 
 /** What a record of each table must look like (besides its primary keys and partition key). */

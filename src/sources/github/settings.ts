@@ -29,6 +29,12 @@ const perRepository: FanOutDecl = {
 
 const byCreatedAt = { partitionKey: 'created_at', partitionMode: 'datetime', partitionFormat: 'month' } as const
 
+/**
+ * A secondary limit may come as a 403 with neither `retry-after` nor `x-ratelimit-remaining: 0`; it is
+ * still temporary, so it is retried with backoff instead of failing as a permission error.
+ */
+const SECONDARY_LIMIT = { status: 403, content: 'secondary rate limit', action: 'retry' } as const
+
 export const GITHUB_ENDPOINTS = defineEndpoints([
   {
     name: 'repositories',
@@ -36,6 +42,7 @@ export const GITHUB_ENDPOINTS = defineEndpoints([
     description: 'One row per configured repository.',
     path: '/repos/{repository}',
     paginator: { type: 'single_page' },
+    responseActions: [SECONDARY_LIMIT],
     primaryKeys: ['id'],
     ...byCreatedAt,
     fanOut: perRepository
@@ -49,6 +56,7 @@ export const GITHUB_ENDPOINTS = defineEndpoints([
     paginator: LINK,
     pageSize: PAGE_SIZE,
     incrementalFields: [{ field: 'updated_at', label: 'Updated at', type: 'datetime', param: 'since', converter: 'iso_no_millis' }],
+    responseActions: [SECONDARY_LIMIT],
     primaryKeys: ['id'],
     ...byCreatedAt,
     sortMode: 'asc',
@@ -64,6 +72,7 @@ export const GITHUB_ENDPOINTS = defineEndpoints([
     pageSize: PAGE_SIZE,
     // No server-side filter exists for pulls: the engine reads descending pages until one is older than the watermark.
     incrementalFields: [{ field: 'updated_at', label: 'Updated at', type: 'datetime' }],
+    responseActions: [SECONDARY_LIMIT],
     primaryKeys: ['id'],
     ...byCreatedAt,
     sortMode: 'desc',
@@ -84,7 +93,7 @@ export const GITHUB_ENDPOINTS = defineEndpoints([
     partitionFormat: 'month',
     // GitHub lists commits newest first and has no direction parameter.
     sortMode: 'desc',
-    responseActions: [{ status: 409, content: 'Git Repository is empty', action: 'ignore' }],
+    responseActions: [SECONDARY_LIMIT, { status: 409, content: 'Git Repository is empty', action: 'ignore' }],
     fanOut: perRepository
   },
   {
@@ -93,6 +102,7 @@ export const GITHUB_ENDPOINTS = defineEndpoints([
     path: '/repos/{repository}/releases',
     paginator: LINK,
     pageSize: PAGE_SIZE,
+    responseActions: [SECONDARY_LIMIT],
     primaryKeys: ['id'],
     ...byCreatedAt,
     fanOut: perRepository
@@ -103,6 +113,7 @@ export const GITHUB_ENDPOINTS = defineEndpoints([
     path: '/repos/{repository}/branches',
     paginator: LINK,
     pageSize: PAGE_SIZE,
+    responseActions: [SECONDARY_LIMIT],
     primaryKeys: ['repository', 'name'],
     fanOut: perRepository
   },
@@ -112,6 +123,7 @@ export const GITHUB_ENDPOINTS = defineEndpoints([
     path: '/repos/{repository}/tags',
     paginator: LINK,
     pageSize: PAGE_SIZE,
+    responseActions: [SECONDARY_LIMIT],
     primaryKeys: ['repository', 'name'],
     fanOut: perRepository
   },
@@ -124,7 +136,7 @@ export const GITHUB_ENDPOINTS = defineEndpoints([
     pageSize: PAGE_SIZE,
     primaryKeys: ['repository', 'id'],
     // An empty repository answers 204 with no body.
-    responseActions: [{ status: 204, action: 'ignore' }],
+    responseActions: [SECONDARY_LIMIT, { status: 204, action: 'ignore' }],
     fanOut: perRepository
   },
   {
@@ -135,6 +147,7 @@ export const GITHUB_ENDPOINTS = defineEndpoints([
     headers: { Accept: STAR_MEDIA_TYPE },
     paginator: LINK,
     pageSize: PAGE_SIZE,
+    responseActions: [SECONDARY_LIMIT],
     primaryKeys: ['repository', 'user_id'],
     partitionKey: 'starred_at',
     partitionMode: 'datetime',
@@ -150,6 +163,7 @@ export const GITHUB_ENDPOINTS = defineEndpoints([
     paginator: LINK,
     pageSize: PAGE_SIZE,
     incrementalFields: [{ field: 'updated_at', label: 'Updated at', type: 'datetime', param: 'since', converter: 'iso_no_millis' }],
+    responseActions: [SECONDARY_LIMIT],
     primaryKeys: ['id'],
     ...byCreatedAt,
     sortMode: 'asc',
@@ -163,6 +177,7 @@ export const GITHUB_ENDPOINTS = defineEndpoints([
     dataSelector: 'workflow_runs',
     paginator: LINK,
     pageSize: PAGE_SIZE,
+    responseActions: [SECONDARY_LIMIT],
     primaryKeys: ['id'],
     ...byCreatedAt,
     fanOut: perRepository
@@ -174,6 +189,7 @@ export const GITHUB_ENDPOINTS = defineEndpoints([
     path: '/repos/{repository}/pulls/{pull_number}/reviews',
     paginator: LINK,
     pageSize: PAGE_SIZE,
+    responseActions: [SECONDARY_LIMIT],
     primaryKeys: ['id'],
     pageCap: REVIEW_PAGE_CAP,
     fanOut: {
