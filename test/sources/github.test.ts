@@ -346,6 +346,23 @@ t.test('every declared table syncs end to end through the sync route with rows o
   }
 })
 
+t.test('resuming from any state line of a fan-out sync yields exactly the rest of the rows', async (t) => {
+  const full = await sync({ schema: 'issue_comments' })
+  const ids = full.records.map((r) => `${String(r.repository)}#${String(r.id)}`)
+  t.equal(new Set(ids).size, ids.length)
+  let seenRows = 0
+  const states: Array<{ state: string, rows: number }> = []
+  for (const line of full.lines) {
+    if (line.type === 'record') seenRows++
+    if (line.type === 'state') states.push({ state: String(line.state), rows: seenRows })
+  }
+  t.ok(states.length >= 3, 'several pages, across repositories')
+  for (const { state, rows } of states) {
+    const rest = await sync({ schema: 'issue_comments', resume_state: state })
+    t.same(rest.records.map((r) => `${String(r.repository)}#${String(r.id)}`), ids.slice(rows), `resume after ${rows} rows`)
+  }
+})
+
 t.test('incremental sync through the route: watermark is the max updated_at; the next run sends it as since', async (t) => {
   const first = await sync({ schema: 'issues', sync_type: 'incremental', incremental_field: 'updated_at' })
   const maxUpdated = repos(...REPOS).flatMap((r) => r.issues).map((i) => String(i.updated_at)).sort().at(-1)
