@@ -24,7 +24,7 @@ export interface LinkListDataset {
 }
 
 export function createLinkListFake (): Fake {
-  const cache = new BodyCache(256 * 1024 * 1024)
+  const cache = new BodyCache(768 * 1024 * 1024)
   let requests = 0
   let rows = 0
   return {

@@ -35,8 +35,8 @@ export class BenchContext {
     return await this.child('service', () => this.startService('bench', 'info'))
   }
 
-  async startService (mode: 'bench' | 'product', level: string): Promise<Child> {
-    const nodeFlags = this.options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${this.options.profileDir}`]
+  async startService (mode: 'bench' | 'product', level: string, extraFlags: string[] = []): Promise<Child> {
+    const nodeFlags = this.options.profileDir === undefined ? [...extraFlags] : [...extraFlags, '--cpu-prof', `--cpu-prof-dir=${this.options.profileDir}`]
     return await startChild('service/main.ts', { args: [mode, level], nodeFlags })
   }
 
