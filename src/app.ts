@@ -9,11 +9,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDe
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { DestinationStream, Logger } from 'pino'
 import { createEngineServices, type EngineServices } from './engine/services.js'
+import { ServiceUnavailableError } from './errors.js'
 import { createLogger, requestId, REQUEST_ID_HEADER } from './logging.js'
 import { swaggerOptions } from './openapi.js'
 import { protectScope } from './plugins/auth.js'
 import { Lifecycle } from './plugins/lifecycle.js'
-import { registerProblemHandlers } from './plugins/problems.js'
+import { documentProblems, registerProblemHandlers } from './plugins/problems.js'
 import { assetRoutes } from './routes/assets.js'
 import { catalogRoutes } from './routes/catalog.js'
 import { credentialRoutes } from './routes/credentials.js'
@@ -63,6 +64,8 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
     genReqId: requestId,
     ajv: { customOptions: { allErrors: true } },
     forceCloseConnections: 'idle',
+    // Draining is answered by the hook below, as a problem document, not by fastify's plain 503 body.
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -79,8 +82,16 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
   app.decorate('lifecycle', new Lifecycle())
   if (options.services === undefined) app.addHook('onClose', async () => { await services.close() })
 
-  app.addHook('onRequest', async (request, reply) => { reply.header(REQUEST_ID_HEADER, request.id) })
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id)
+    // Once shutdown begins, refuse new API work (health and readiness still answer).
+    if (app.lifecycle.shuttingDown && request.url.startsWith('/v1/')) {
+      reply.header('connection', 'close')
+      throw new ServiceUnavailableError('The service is shutting down; retry on another instance.')
+    }
+  })
   registerProblemHandlers(app)
+  documentProblems(app, 500)
 
   await app.register(swagger, swaggerOptions)
   await app.register(swaggerUi, { routePrefix: '/docs' })
@@ -89,6 +100,7 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
   await app.register(assetRoutes)
   await app.register(async (v1) => {
     protectScope(v1, settings.API_TOKENS)
+    documentProblems(v1, 503) // every /v1 route refuses new work while draining (onRequest hook above)
     await v1.register(catalogRoutes)
     await v1.register(credentialRoutes)
     await v1.register(schemaRoutes)

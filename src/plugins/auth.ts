@@ -8,7 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { onRequestAsyncHookHandler, RouteOptions } from 'fastify'
 import type { App } from '../app.js'
 import { ServiceAuthError } from '../errors.js'
-import { problemResponses } from './problems.js'
+import { documentProblems } from './problems.js'
 
 export const SECURITY_SCHEME = 'bearerAuth'
 
@@ -45,11 +45,7 @@ export function bearerAuthHook (tokens: readonly string[]): onRequestAsyncHookHa
 export function protectScope (scope: App, tokens: readonly string[]): void {
   if (tokens.length > 0) scope.addHook('onRequest', bearerAuthHook(tokens))
   scope.addHook('onRoute', (route: RouteOptions) => {
-    const schema = route.schema ?? {}
-    route.schema = {
-      ...schema,
-      security: [{ [SECURITY_SCHEME]: [] }],
-      response: { ...problemResponses(401), ...(schema.response as Record<string, unknown> | undefined) }
-    } as typeof schema
+    route.schema = { ...route.schema, security: [{ [SECURITY_SCHEME]: [] }] }
   })
+  documentProblems(scope, 401)
 }

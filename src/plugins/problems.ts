@@ -3,7 +3,7 @@
  * `code`, and `errors: [{path, message}]` for validation failures. 5xx bodies never carry internals:
  * the error is logged with the request id, the body says only what kind of failure it was.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, RouteOptions } from 'fastify'
 import Type, { type Static } from 'typebox'
 import {
   AppError, InternalError, PROBLEM_TYPE_BASE, RouteNotFoundError, ServiceAuthError, UpstreamHttpError,
@@ -49,6 +49,14 @@ export function problemResponses (...statuses: number[]): Record<number, { descr
   return out
 }
 
+/** Declares problem responses for `statuses` on every route registered in `scope` after this call. */
+export function documentProblems (scope: { addHook: (name: 'onRoute', hook: (route: RouteOptions) => void) => unknown }, ...statuses: number[]): void {
+  scope.addHook('onRoute', (route: RouteOptions) => {
+    const schema = route.schema ?? {}
+    route.schema = { ...schema, response: { ...problemResponses(...statuses), ...(schema.response as Record<string, unknown> | undefined) } }
+  })
+}
+
 /** Problems for fastify's own 4xx errors. Their messages may quote the body, so none is passed on. */
 const FRAMEWORK_PROBLEMS: Record<string, { code: string, title: string, detail: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'MALFORMED_BODY', title: 'Malformed body', detail: 'The request body is not valid JSON.' },
@@ -84,7 +92,7 @@ export function fieldErrorsFromValidation (errors: readonly AjvError[], context:
   return out
 }
 
-function problemFor (error: unknown, request: FastifyRequest): ProblemDocument {
+function problemFor (error: unknown): ProblemDocument {
   if (error instanceof AppError) {
     const problem = toProblem(error)
     if (problem.status >= 500) {
@@ -111,7 +119,6 @@ function problemFor (error: unknown, request: FastifyRequest): ProblemDocument {
       code
     }
   }
-  request.log.debug('unexpected error turned into a 500')
   return toProblem(new InternalError('unexpected'))
 }
 
@@ -123,7 +130,7 @@ export function sendProblem (reply: FastifyReply, problem: ProblemDocument): Fas
 /** Installs the error and not-found handlers on the root instance (children inherit them). */
 export function registerProblemHandlers (app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
-    const problem = problemFor(error, request)
+    const problem = problemFor(error)
     if (problem.status >= 500) {
       request.log.error({ err: error, code: problem.code }, 'request failed')
     } else if (!(error instanceof ServiceAuthError)) {

@@ -17,6 +17,11 @@ t.test('/health and /ready answer without auth; /ready turns 503 once shutdown b
   t.equal(draining.statusCode, 503)
   t.match(draining.json(), { code: 'SERVICE_UNAVAILABLE', status: 503 })
   t.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200, 'still alive while draining')
+  const refused = await app.inject({ method: 'GET', url: '/v1/sources', headers: { authorization: 'Bearer a-token-of-sixteen-chars' } })
+  t.equal(refused.statusCode, 503, 'new API work is refused while draining')
+  t.match(refused.headers['content-type'], /^application\/problem\+json/)
+  t.match(refused.json(), { code: 'SERVICE_UNAVAILABLE', status: 503 })
+  t.equal(refused.headers.connection, 'close')
 })
 
 t.test('Swagger UI at /docs, the document at /docs/json', async (t) => {
