@@ -1,5 +1,6 @@
 /** Sample forms shared by the config tests (and the compile-time ConfigOf<> test). */
 import type { FieldDecl } from '../../src/sources/fields.js'
+import { sshTunnelGroup } from '../../src/sources/config.js'
 
 /** PostHog's Typeform form, as in the foundation issue. */
 export const typeformFields = [
@@ -133,8 +134,28 @@ export const databaseFields = [
   }
 ] as const satisfies readonly FieldDecl[]
 
-/** Every secret field of `databaseFields`, by path in the nested form. */
-export const databaseSecretPaths = [
-  '/password', '/auth_method/api_key', '/proxy/auth/password', '/proxy/auth/private_key', '/proxy/auth/passphrase',
-  '/ssh_tunnel/auth_type/password', '/ssh_tunnel/auth_type/private_key', '/ssh_tunnel/auth_type/passphrase'
-]
+/** The flat prefixed form of a nested config (the rule documented in config.ts). */
+export function flatten (fields: readonly FieldDecl[], nested: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const field of fields) {
+    const value = nested[field.name]
+    if (value === undefined) continue
+    const key = prefix + field.name
+    const sub = field.type === 'switch-group' ? field.fields : undefined
+    if ((field.type === 'switch-group' || field.type === 'ssh-tunnel') && typeof value === 'object' && value !== null) {
+      const { enabled, ...rest } = value as Record<string, unknown>
+      out[`${key}_enabled`] = enabled
+      const subFields = sub ?? (field.type === 'ssh-tunnel' ? sshTunnelSubFields : [])
+      Object.assign(out, flatten(subFields, rest, `${key}_`))
+    } else if (field.type === 'select' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const { selection, ...rest } = value as Record<string, unknown>
+      out[key] = selection
+      const option = field.options.find((o) => o.value === selection)
+      Object.assign(out, flatten(option?.fields ?? [], rest, `${key}_`))
+    } else {
+      out[key] = value
+    }
+  }
+  return out
+}
+const sshTunnelSubFields = sshTunnelGroup('ssh_tunnel').fields

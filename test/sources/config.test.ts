@@ -2,10 +2,10 @@ import t from 'tap'
 import { isDeepStrictEqual } from 'node:util'
 import fc from 'fast-check'
 import { Compile } from 'typebox/compile'
-import { configJsonSchema, JSON_SCHEMA_DIALECT, parseConfig, assertFieldDecls, sshTunnelGroup } from '../../src/sources/config.js'
+import { configJsonSchema, JSON_SCHEMA_DIALECT, parseConfig, assertFieldDecls } from '../../src/sources/config.js'
 import { SourceConfigSchema, type FieldDecl } from '../../src/sources/fields.js'
 import { ValidationError, type FieldError } from '../../src/errors.js'
-import { databaseFields, typeformFields, typeformSourceConfig } from './config-forms.js'
+import { databaseFields, flatten, typeformFields, typeformSourceConfig } from './config-forms.js'
 
 const CANARY = 'canary-s3cr3t-7f1c9a'
 
@@ -405,32 +405,6 @@ const nestedDatabaseConfig = fc.record({
     })
   ), { nil: undefined })
 }, { requiredKeys: ['host', 'port', 'password', 'auth_method', 'proxy'] })
-
-/** The flat prefixed form of a nested config (the rule documented in config.ts). */
-function flatten (fields: readonly FieldDecl[], nested: Record<string, unknown>, prefix = ''): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const field of fields) {
-    const value = nested[field.name]
-    if (value === undefined) continue
-    const key = prefix + field.name
-    const sub = field.type === 'switch-group' ? field.fields : undefined
-    if ((field.type === 'switch-group' || field.type === 'ssh-tunnel') && typeof value === 'object' && value !== null) {
-      const { enabled, ...rest } = value as Record<string, unknown>
-      out[`${key}_enabled`] = enabled
-      const subFields = sub ?? (field.type === 'ssh-tunnel' ? sshTunnelSubFields : [])
-      Object.assign(out, flatten(subFields, rest, `${key}_`))
-    } else if (field.type === 'select' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      const { selection, ...rest } = value as Record<string, unknown>
-      out[key] = selection
-      const option = field.options.find((o) => o.value === selection)
-      Object.assign(out, flatten(option?.fields ?? [], rest, `${key}_`))
-    } else {
-      out[key] = value
-    }
-  }
-  return out
-}
-const sshTunnelSubFields = sshTunnelGroup('ssh_tunnel').fields
 
 t.test('property: valid nested configs parse, match the JSON Schema, and their flat form parses the same', async (t) => {
   const check = Compile(configJsonSchema(databaseFields) as never)
