@@ -215,6 +215,32 @@ export type Endpoint = Static<typeof EndpointSchema>
 
 const checkEndpoint = Compile(EndpointSchema)
 
+/** Rules the schema cannot express: exactly-one choices and references between fields. */
+function semanticProblems (endpoint: Endpoint): string[] {
+  const problems: string[] = []
+  const p = endpoint.paginator
+  if (p.type === 'cursor' && (p.cursorPath === undefined) === (p.cursorHeader === undefined)) {
+    problems.push(`${endpoint.name}/paginator: declare exactly one of cursorPath and cursorHeader`)
+  }
+  if (p.type === 'cursor' && p.in === 'json' && endpoint.method !== 'POST') {
+    problems.push(`${endpoint.name}/paginator: a cursor sent in the JSON body needs method POST`)
+  }
+  if (p.type === 'offset' && p.totalPath !== undefined && p.totalHeader !== undefined) {
+    problems.push(`${endpoint.name}/paginator: declare at most one of totalPath and totalHeader`)
+  }
+  const fanOut = endpoint.fanOut
+  if (fanOut !== undefined && !endpoint.path.includes(`{${fanOut.resolveParam}}`)) {
+    problems.push(`${endpoint.name}/fanOut/resolveParam: path "${endpoint.path}" has no {${fanOut.resolveParam}} placeholder`)
+  }
+  if (fanOut !== undefined && fanOut.parent === endpoint.name) problems.push(`${endpoint.name}/fanOut/parent: an endpoint cannot be its own parent`)
+  for (const field of endpoint.incrementalFields ?? []) {
+    if (typeof field.converter === 'object' && !field.converter.template.includes('{value}')) {
+      problems.push(`${endpoint.name}/incrementalFields/${field.field}: converter template has no {value}`)
+    }
+  }
+  return problems
+}
+
 /** Validate a catalog of endpoint declarations once, at module load. Throws with every problem. */
 export function defineEndpoints<const T extends readonly Endpoint[]> (endpoints: T): T {
   const problems: string[] = []
@@ -223,6 +249,7 @@ export function defineEndpoints<const T extends readonly Endpoint[]> (endpoints:
     for (const error of checkEndpoint.Errors(endpoint)) {
       problems.push(`${endpoint.name ?? '?'}${error.instancePath}: ${error.message}`)
     }
+    if (problems.length === 0) problems.push(...semanticProblems(endpoint))
     if (names.has(endpoint.name)) problems.push(`${endpoint.name}: declared twice`)
     names.add(endpoint.name)
   }
