@@ -67,7 +67,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
     // From here on the answer is the stream.
     reply.hijack()
-    const writer = new NdjsonWriter(reply.raw)
+    const writer = new NdjsonWriter(reply.raw, run.signal)
     const onClose = (): void => { if (!reply.raw.writableFinished) run.abort(new AbortedError('The client disconnected.')) }
     const onShutdown = (): void => { run.abort(app.lifecycle.signal.reason) }
     reply.raw.on('close', onClose)

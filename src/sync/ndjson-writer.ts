@@ -11,13 +11,16 @@ export const NDJSON_CONTENT_TYPE = 'application/x-ndjson'
 
 export class NdjsonWriter {
   readonly #res: ServerResponse
+  readonly #stop: AbortSignal | undefined
   #ended = false
   #gone = false
   /** How many times a write had to wait for the client to drain (observability and tests). */
   drainWaits = 0
 
-  constructor (res: ServerResponse) {
+  /** `stop` (the run's signal) ends any wait for drain, so a stalled client cannot hold up shutdown. */
+  constructor (res: ServerResponse, stop?: AbortSignal) {
     this.#res = res
+    this.#stop = stop
     res.once('close', () => { if (!res.writableFinished) this.#gone = true })
   }
 
@@ -55,11 +58,21 @@ export class NdjsonWriter {
     await this.#writeChunk(chunk)
   }
 
-  /** Write the terminal line and end the response (a no-op once ended). */
-  finish (line: TerminalLine): void {
+  /**
+   * Write the terminal line and end the response once everything is flushed to the socket (a no-op once
+   * ended). Ending only after the flush matters at shutdown: Node's server.close() destroys connections
+   * whose response has ended, flushed or not, which would cut a slow reader's rows and terminal line.
+   */
+  async finish (line: TerminalLine): Promise<void> {
     if (this.ended) return
     this.#ended = true
-    this.#res.end(JSON.stringify(line) + '\n')
+    const res = this.#res
+    await new Promise<void>((resolve) => {
+      const done = (): void => { res.off('close', done); resolve() }
+      res.once('close', done)
+      res.write(JSON.stringify(line) + '\n', done)
+    })
+    if (!res.destroyed) res.end()
   }
 
   /** End without a terminal line (the client is gone, or nothing can be said). */
@@ -71,16 +84,18 @@ export class NdjsonWriter {
 
   async #writeChunk (chunk: string): Promise<void> {
     if (this.#res.write(chunk)) return
-    if (this.ended) return
+    if (this.ended || this.#stop?.aborted === true) return
     this.drainWaits++
     await new Promise<void>((resolve) => {
       const done = (): void => {
         this.#res.off('drain', done)
         this.#res.off('close', done)
+        this.#stop?.removeEventListener('abort', done)
         resolve()
       }
       this.#res.on('drain', done)
       this.#res.on('close', done)
+      this.#stop?.addEventListener('abort', done, { once: true })
     })
   }
 }

@@ -153,7 +153,7 @@ export async function streamSync (input: SyncStreamInput): Promise<SyncSummary> 
     }
     const end = watermarks()
     terminal = { type: 'end', rows, last_value: end.lastValue, earliest_value: end.earliestValue }
-    writer.finish(terminal)
+    await writer.finish(terminal)
   } catch (error) {
     if (writer.clientGone) {
       outcome = 'client_gone'
@@ -161,12 +161,12 @@ export async function streamSync (input: SyncStreamInput): Promise<SyncSummary> 
     } else if (input.shutdown.aborted) {
       outcome = 'shutdown'
       terminal = errorLineFor(input.shutdown.reason, input.source, lastState)
-      writer.finish(terminal)
+      await writer.finish(terminal)
     } else {
       outcome = 'failed'
       terminal = errorLineFor(error, input.source, lastState)
       if (terminal.code === 'INTERNAL') input.log.error({ err: error }, 'sync failed unexpectedly')
-      writer.finish(terminal)
+      await writer.finish(terminal)
     }
   } finally {
     run.abort(new Error('sync stream ended'))

@@ -29,7 +29,7 @@ export async function startHarness (options: { upstream?: SampleApiOptions, look
     retry: { maxAttempts: 2, baseDelayMs: 10, maxBackoffMs: 20, maxWaitMs: 50 },
     ...(options.lookaheadPages === undefined ? {} : { lookaheadPages: options.lookaheadPages })
   })
-  const app = await buildApp({ settings: { LOG_LEVEL: 'silent', ALLOW_PRIVATE_UPSTREAMS: true }, services })
+  const app = await buildApp({ settings: { LOG_LEVEL: (process.env.SYNC_TEST_LOG ?? 'silent') as 'silent', ALLOW_PRIVATE_UPSTREAMS: true }, services })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = app.server.address() as AddressInfo
   return {

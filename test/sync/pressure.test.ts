@@ -118,3 +118,23 @@ t.test('no new sync starts once shutdown began', async (t) => {
   t.equal(result.status, 503)
   t.match(result.body, { code: 'SERVICE_UNAVAILABLE' })
 })
+
+t.test('shutdown while a client stalls: the error line is queued behind the rows it has not read yet', async (t) => {
+  const h = await startHarness({ lookaheadPages: 2 })
+  t.teardown(h.close)
+  const { response } = await openStream(h, 'demo', { config: demoConfig(h, { rows: 100_000, page_size: 1000 }), schema: 'customers' })
+  await new Promise<void>((resolve) => response.once('readable', resolve))
+  response.pause()
+  await settle(() => h.upstream.requests.length)
+  const closing = shutdown(h.app, 10_000)
+  const reader = lineReader(response)
+  response.resume()
+  await reader.ended
+  await closing
+  const last = reader.lines.at(-1)
+  const lastState = reader.lines.filter((l) => l.type === 'state').at(-1)
+  t.match(last, { type: 'error', code: 'SERVICE_UNAVAILABLE', retryable: true })
+  t.equal(last?.type === 'error' ? last.state : undefined, lastState?.type === 'state' ? lastState.state : undefined)
+  const rows = reader.lines.filter((l) => l.type === 'record').length
+  t.equal(lastState?.type === 'state' ? lastState.rows : -1, rows, 'the last state covers every row sent')
+})
