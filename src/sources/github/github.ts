@@ -14,11 +14,11 @@ import {
 export const SOURCE_NAME = 'Github'
 
 /**
- * Request budget per token. GitHub allows 5,000 requests an hour per token and asks clients to avoid
- * bursts (secondary limits: ≤ 100 concurrent requests, ~900 points a minute for REST); the engine also
- * slows down from `x-ratelimit-remaining` / `x-ratelimit-reset` before a limit is hit.
+ * Request budget per token, from GitHub's secondary limits: at most 900 points a minute for REST (a GET
+ * costs 1) and no more than 100 concurrent requests (we stay far below). The hourly primary budget
+ * (5,000 per token) is enforced from `x-ratelimit-remaining` / `x-ratelimit-reset` by the engine.
  */
-export const GITHUB_BUDGET = { maxConcurrent: 8, minTimeMs: 50 }
+export const GITHUB_BUDGET = { reservoir: 900, intervalMs: 60_000, maxConcurrent: 8 }
 
 export interface GithubConfig {
   personal_access_token: string
