@@ -42,7 +42,7 @@ export const GITHUB_FIELDS = [
 const PERMISSIONS_HINT = 'A classic token needs the "repo" scope for private repositories; a fine-grained token must include the repository with "Metadata: read" (plus "Contents", "Issues", "Pull requests" and "Actions: read" for those tables).'
 
 function loadIcon (): string {
-  // tsc does not copy the SVG into dist/, so a built server reads it from the source tree.
+  // Beside the module (src/, or dist/ as staged by scripts/stage-runtime.sh), else from the source tree.
   const candidates = [new URL('./icon.svg', import.meta.url), new URL('../../../src/sources/github/icon.svg', import.meta.url)]
   for (const candidate of candidates) if (existsSync(candidate)) return readFileSync(candidate, 'utf8')
   return ''
