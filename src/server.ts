@@ -60,9 +60,16 @@ async function main (): Promise<void> {
   try {
     app = await startServer({ settings })
   } catch (error) {
-    if (!(error instanceof ExposureError)) throw error
-    process.stderr.write(`${error.message}\n`)
-    process.exit(2)
+    if (error instanceof ExposureError) {
+      process.stderr.write(`${error.message}\n`)
+      process.exit(2)
+    }
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      process.stderr.write(`Cannot listen on ${settings.HOST}:${settings.PORT} (${code}). Set HOST/PORT to a free address.\n`)
+      process.exit(1)
+    }
+    throw error
   }
   let stopping = false
   const stop = (signal: NodeJS.Signals): void => {

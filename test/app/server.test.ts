@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { request } from 'node:http'
+import { createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
@@ -53,6 +53,16 @@ t.test('the process reports every bad setting by name, without echoing values', 
   t.match(stderr, /LOG_LEVEL/)
   t.match(stderr, /API_TOKENS/)
   t.notMatch(stderr, /short-secret-x/)
+})
+
+t.test('the process explains a port already in use', async (t) => {
+  const blocker = createServer()
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { blocker.close() })
+  const { port } = blocker.address() as AddressInfo
+  const { code, stderr } = await runServer({ HOST: '127.0.0.1', PORT: String(port) }).done
+  t.equal(code, 1)
+  t.match(stderr, `Cannot listen on 127.0.0.1:${port} (EADDRINUSE)`)
 })
 
 t.test('SIGTERM: the process serves, then exits cleanly', async (t) => {
