@@ -14,7 +14,7 @@ import { problemResponses } from '../plugins/problems.js'
 import { parseConfig } from '../sources/config.js'
 import { SyncLineSchema } from '../sync/lines.js'
 import { NDJSON_CONTENT_TYPE, NdjsonWriter } from '../sync/ndjson-writer.js'
-import { findTable, resolveIncrementalField, SyncRequestSchema } from '../sync/request.js'
+import { checkWatermarks, findTable, resolveIncrementalField, SyncRequestSchema } from '../sync/request.js'
 import { decodeResumeToken, type ResumeBinding } from '../sync/resume-state.js'
 import { EventLines, streamSync } from '../sync/run-sync.js'
 import { sourceContext } from './context.js'
@@ -50,6 +50,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
     const table = findTable(await source.getSchemas(config, ctx), source.name, body.schema)
     const incremental = resolveIncrementalField(table, syncType, body.incremental_field)
+    checkWatermarks(incremental, body)
     const binding: ResumeBinding = { source: source.name, schema: table.name, syncType, incrementalField: incremental?.field ?? null }
     const resumeToken = body.resume_state ?? null
     const resumed = resumeToken === null ? null : decodeResumeToken(resumeToken, binding)

@@ -5,7 +5,8 @@
  */
 import Type, { type Static } from 'typebox'
 import type { IncrementalFieldDecl } from '../engine/declarations.js'
-import { SchemaNotFoundError, UnsupportedRequestError } from '../errors.js'
+import { comparable } from '../engine/incremental.js'
+import { SchemaNotFoundError, UnsupportedRequestError, ValidationError, type FieldError } from '../errors.js'
 import { ConfigSchema } from '../routes/shared.js'
 import { SyncTypeSchema, type SourceSchema, type SyncType } from '../sources/types.js'
 import { ResumeTokenSchema, WatermarkValueSchema } from './lines.js'
@@ -55,4 +56,18 @@ export function resolveIncrementalField (table: SourceSchema, syncType: SyncType
     throw new UnsupportedRequestError(`incremental_field ${message}.`, [{ path: '/incremental_field', message }])
   }
   return { field: chosen.field, type: chosen.field_type, label: chosen.label }
+}
+
+/** Stored watermarks must be readable as the field's type (else the engine could not send them upstream). */
+export function checkWatermarks (field: IncrementalFieldDecl | null, values: Pick<SyncRequest, 'last_value' | 'earliest_value'>): void {
+  if (field === null) return
+  const errors: FieldError[] = []
+  for (const name of ['last_value', 'earliest_value'] as const) {
+    const value = values[name]
+    if (value === undefined || value === null) continue
+    if (Number.isNaN(comparable(value, field.type))) {
+      errors.push({ path: `/${name}`, message: `is not a ${field.type} value of "${field.field}"` })
+    }
+  }
+  if (errors.length > 0) throw new ValidationError(errors)
 }
