@@ -87,6 +87,24 @@ t.test('Link-header pagination: per_page=100, next links followed verbatim acros
   t.equal(new Set(ids).size, ids.length, 'no row twice')
 })
 
+t.test('the fake answers Link headers as documented: rels by position, none on a single page, per_page capped at 100', async (t) => {
+  const headers = { authorization: `Bearer ${fake.token}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28', 'user-agent': 'test' }
+  const rels = async (path: string): Promise<{ rels: string[], count: number, link: string | null }> => {
+    const response = await fetch(fake.url + path, { headers })
+    const link = response.headers.get('link')
+    const body = await response.json() as unknown[]
+    return { rels: [...(link ?? '').matchAll(/rel="(\w+)"/g)].map((m) => m[1] ?? ''), count: body.length, link }
+  }
+  const first = await rels('/repos/octo-org/alpha/commits?per_page=50')
+  t.same(first.rels, ['next', 'last'])
+  t.match(first.link, /<http:\/\/127\.0\.0\.1:\d+\/repositories\/100000\/commits\?per_page=50&page=2>; rel="next"/)
+  t.same((await rels('/repositories/100000/commits?per_page=50&page=2')).rels, ['prev', 'next', 'last', 'first'])
+  t.same((await rels('/repositories/100000/commits?per_page=50&page=3')).rels, ['prev', 'first'])
+  const single = await rels('/repos/octo-org/beta/branches')
+  t.same(single, { rels: [], count: fake.repo('octo-org/beta').branches.length, link: null })
+  t.equal((await rels('/repos/octo-org/alpha/commits?per_page=500')).count, 100)
+})
+
 t.test('wrapped workflow runs are read from workflow_runs across pages', async (t) => {
   const { rows } = await pull(fake, { schema: 'workflow_runs' }, ['octo-org/alpha'])
   t.equal(rows.length, fake.repo('octo-org/alpha').runs.length)
