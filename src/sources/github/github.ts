@@ -6,7 +6,9 @@
 import type { ClientOptions, Page, RestClient, Row } from '../../engine/types.js'
 import { ValidationError } from '../../errors.js'
 import { checkPipelineInputs, findEndpoint, responseMetadata } from '../catalog.js'
+import type { ConfigOf } from '../fields.js'
 import type { PipelineInputs, SourceContext, SourceResponse } from '../types.js'
+import type { GITHUB_FIELDS } from './source.js'
 import {
   DEFAULT_API_BASE_URL, GITHUB_API_VERSION, GITHUB_ENDPOINTS, GITHUB_MEDIA_TYPE, REPOSITORY_PARENT
 } from './settings.js'
@@ -20,11 +22,7 @@ export const SOURCE_NAME = 'Github'
  */
 export const GITHUB_BUDGET = { reservoir: 900, intervalMs: 60_000, maxConcurrent: 8 }
 
-export interface GithubConfig {
-  personal_access_token: string
-  repositories: string
-  api_base_url?: string
-}
+export type GithubConfig = ConfigOf<typeof GITHUB_FIELDS>
 
 export interface RepositoryRef {
   owner: string
