@@ -25,6 +25,7 @@ export interface ClientDeps {
   bodyTimeoutMs: number
   retry: Partial<RetrySettings>
   lookaheadPages: number
+  knownPagesConcurrency: number
 }
 
 function hostsFor (options: ClientOptions): Set<string> {
@@ -99,7 +100,7 @@ export function createRestClient (deps: ClientDeps, options: ClientOptions, run:
       return outcome.result
     },
     pages (endpoint, pagesOptions = {}) {
-      return endpointPagesForRun(rt, endpoint, pagesOptions, run.signal, deps.lookaheadPages)
+      return endpointPagesForRun(rt, endpoint, pagesOptions, run.signal, { lookahead: deps.lookaheadPages, knownPagesConcurrency: deps.knownPagesConcurrency })
     }
   }
 }

@@ -16,12 +16,16 @@ import type { Page, PagesOptions, RequestSpec, ResumeState, Row } from './types.
 
 /** Pages fetched ahead of the consumer. */
 export const DEFAULT_LOOKAHEAD_PAGES = 2
+/** Pages of a known run (page count or total known) fetched concurrently, emitted in order. */
+export const DEFAULT_KNOWN_PAGES_CONCURRENCY = 4
 
 interface Context {
   rt: ClientRuntime
   options: PagesOptions
   signal: AbortSignal
   lookahead: number
+  /** Known pages (totals known) in flight at once per endpoint instance. */
+  knownPagesConcurrency: number
 }
 
 interface Target {
@@ -62,7 +66,7 @@ function plainPages (ctx: Context, endpoint: Endpoint, path: string, resume: Res
     signal,
     ...(parent !== undefined ? { parent } : {}),
     ...(descending && target.incremental !== undefined ? { stopBefore: target.incremental } : {}),
-    window: ctx.lookahead
+    window: ctx.knownPagesConcurrency
   })
 }
 
@@ -96,7 +100,9 @@ function endpointPages (ctx: Context, endpoint: Endpoint, resume: ResumeState | 
 }
 
 /** All pages of `endpoint` for one run, honouring resume state, incremental binding and maxPages. */
-export async function * endpointPagesForRun (rt: ClientRuntime, endpoint: Endpoint, options: PagesOptions, signal: AbortSignal, lookahead: number): AsyncGenerator<Page> {
+export async function * endpointPagesForRun (rt: ClientRuntime, endpoint: Endpoint, options: PagesOptions, signal: AbortSignal,
+  limits: { lookahead: number, knownPagesConcurrency: number }): AsyncGenerator<Page> {
+  const { lookahead } = limits
   const controller = new AbortController()
   const runSignal = AbortSignal.any([signal, controller.signal])
   const target: Target = { extraParams: {} }
@@ -109,7 +115,7 @@ export async function * endpointPagesForRun (rt: ClientRuntime, endpoint: Endpoi
     target.extraParams = incrementalParams(field, options.incremental.lastValue, options.incremental.earliestValue)
     target.incremental = { field, lastValue: options.incremental.lastValue }
   }
-  const ctx: Context = { rt, options, signal: runSignal, lookahead }
+  const ctx: Context = { rt, options, signal: runSignal, lookahead, knownPagesConcurrency: limits.knownPagesConcurrency }
   const source = new LookAhead(endpointPages(ctx, endpoint, options.resumeState ?? null, target), Math.max(1, lookahead - 1))
   let count = 0
   try {

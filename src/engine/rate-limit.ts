@@ -1,7 +1,7 @@
 /**
  * Rate limiting. One SharedLimiter per (source, credential fingerprint, rate-limit class), shared by
  * every run using that credential and released when idle. Bottleneck queues jobs and enforces the
- * concurrency and spacing budget; an admission step inside each job keeps actual starts within
+ * concurrency and spacing budget (when declared); an admission step inside each job keeps actual starts within
  * `reservoir` per any sliding `intervalMs`; response headers (remaining/reset) and 429s pause or slow every user of the
  * limiter before the API has to say 429 again.
  */
@@ -15,8 +15,22 @@ export const LIMITER_IDLE_MS = 60_000
 /** When the remaining header drops to this or below, starts are spread evenly until the reset. */
 export const LOW_REMAINING = 5
 
+/**
+ * Bottleneck for concurrency and spacing. Its local datastore yields to the timer queue
+ * (`setTimeout(0)`, at least 1 ms each) several times per job to mimic a remote store, which costs
+ * ~6 ms per request — more than a page takes on a fast API. The yield becomes a microtask: still
+ * asynchronous, same ordering, no timer floor. (Bottleneck 2.19.5 is its final release.)
+ */
+function createBottleneck (budget: RateBudget): Bottleneck {
+  const limiter = new Bottleneck({ maxConcurrent: budget.maxConcurrent ?? null, minTime: budget.minTimeMs ?? 0 })
+  const store = (limiter as unknown as { _store?: { yieldLoop?: () => Promise<void> } })._store
+  if (store !== undefined && typeof store.yieldLoop === 'function') store.yieldLoop = async () => { await Promise.resolve() }
+  return limiter
+}
+
 export class SharedLimiter {
-  private readonly bottleneck: Bottleneck
+  /** Only when the budget declares what Bottleneck enforces (max concurrent, min time). */
+  private readonly bottleneck: Bottleneck | undefined
   /** Actual start times within the last `intervalMs`. */
   private starts: number[] = []
   private lastStart = 0
@@ -29,10 +43,7 @@ export class SharedLimiter {
   active = 0
 
   constructor (readonly budget: RateBudget) {
-    this.bottleneck = new Bottleneck({
-      maxConcurrent: budget.maxConcurrent ?? null,
-      minTime: budget.minTimeMs ?? 0
-    })
+    this.bottleneck = budget.maxConcurrent !== undefined || (budget.minTimeMs ?? 0) > 0 ? createBottleneck(budget) : undefined
   }
 
   /** Run `task` as one limited job; a cancelled run's queued job never starts its task. */
@@ -40,11 +51,12 @@ export class SharedLimiter {
     if (signal.aborted) throw abortError(signal)
     this.active++
     this.lastUsed = Date.now()
-    const job = this.bottleneck.schedule(async () => {
+    const run = async (): Promise<T> => {
       if (signal.aborted) throw abortError(signal)
       await this.admit(signal)
       return await task()
-    })
+    }
+    const job = this.bottleneck === undefined ? run() : this.bottleneck.schedule(run)
     try {
       return await raceAbort(job, signal)
     } finally {
@@ -71,7 +83,7 @@ export class SharedLimiter {
   }
 
   async stop (): Promise<void> {
-    await this.bottleneck.stop({ dropWaitingJobs: true }).catch(() => undefined)
+    await this.bottleneck?.stop({ dropWaitingJobs: true }).catch(() => undefined)
   }
 
   /** How long a start at `now` must wait: pause, header-driven spacing, sliding-window budget. */

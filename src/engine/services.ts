@@ -7,7 +7,7 @@ import type { lookup as dnsLookup } from 'node:dns'
 import { Agent } from 'undici'
 import { TokenCache } from './auth.js'
 import { createRestClient } from './client.js'
-import { DEFAULT_LOOKAHEAD_PAGES } from './pages.js'
+import { DEFAULT_KNOWN_PAGES_CONCURRENCY, DEFAULT_LOOKAHEAD_PAGES } from './pages.js'
 import { LIMITER_IDLE_MS, LimiterRegistry } from './rate-limit.js'
 import type { RetrySettings } from './retry.js'
 import { createCheckingLookup } from './ssrf.js'
@@ -26,8 +26,10 @@ export interface EngineSettings {
   trustedOrigins: string[]
   /** Retry overrides for every client (tests scale waits down); defaults: 5 attempts, 1 s base, 60 s backoff cap, 300 s max wait. */
   retry: Partial<RetrySettings>
-  /** Pages fetched ahead of a consumer (and concurrent known pages per parent). */
+  /** Pages fetched ahead of a consumer (and buffered per fan-out parent). */
   lookaheadPages: number
+  /** Pages of a known run (page count/total known) in flight at once, emitted in order. */
+  knownPagesConcurrency: number
   /** Limiters without jobs for this long are released. */
   limiterIdleMs: number
   /** Idle keep-alive sockets are closed after this long. */
@@ -46,6 +48,7 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   trustedOrigins: [],
   retry: {},
   lookaheadPages: DEFAULT_LOOKAHEAD_PAGES,
+  knownPagesConcurrency: DEFAULT_KNOWN_PAGES_CONCURRENCY,
   limiterIdleMs: LIMITER_IDLE_MS,
   keepAliveTimeoutMs: 30_000,
   maxResponseBytes: 256 * 1024 * 1024
@@ -78,7 +81,8 @@ export function createEngineServices (settings: Partial<EngineSettings> = {}): E
         headersTimeoutMs: resolved.headersTimeoutMs,
         bodyTimeoutMs: resolved.bodyTimeoutMs,
         retry: resolved.retry,
-        lookaheadPages: resolved.lookaheadPages
+        lookaheadPages: resolved.lookaheadPages,
+        knownPagesConcurrency: resolved.knownPagesConcurrency
       }, options, run)
     },
     async close () {
