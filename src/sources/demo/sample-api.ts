@@ -163,7 +163,8 @@ export const sampleApi: FastifyPluginAsync<SampleApiOptions> = async (app, optio
     }
   }
 
-  const hidden = { schema: { hide: true } }
+  // Not part of the service's API document; its traffic is the Demo sync's own, so keep it out of info logs.
+  const hidden = { schema: { hide: true }, logLevel: 'warn' as const }
 
   app.get('/customers', hidden, handle('customers', (query, request, reply) => {
     const { limit, customers } = sizes(query)
