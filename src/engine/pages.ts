@@ -17,7 +17,7 @@ import type { Page, PagesOptions, RequestSpec, ResumeState, Row } from './types.
 /** Pages fetched ahead of the consumer. */
 export const DEFAULT_LOOKAHEAD_PAGES = 2
 /** Pages of a known run (page count or total known) fetched concurrently, emitted in order. */
-export const DEFAULT_KNOWN_PAGES_CONCURRENCY = 4
+export const DEFAULT_KNOWN_PAGES_CONCURRENCY = 6
 
 interface Context {
   rt: ClientRuntime

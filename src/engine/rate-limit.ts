@@ -16,6 +16,15 @@ export const LIMITER_IDLE_MS = 60_000
 export const LOW_REMAINING = 5
 
 /**
+ * Safety margin added to the budget window: requests admitted exactly `intervalMs` apart can arrive
+ * closer together at a vendor counting on arrival (network and event-loop jitter). 2 % of the
+ * window, at least 10 ms, at most 250 ms.
+ */
+export function windowMarginMs (intervalMs: number): number {
+  return Math.min(250, Math.max(10, Math.round(intervalMs * 0.02)))
+}
+
+/**
  * Bottleneck for concurrency and spacing. Its local datastore yields to the timer queue
  * (`setTimeout(0)`, at least 1 ms each) several times per job to mimic a remote store, which costs
  * ~6 ms per request — more than a page takes on a fast API. The yield becomes a microtask: still
@@ -92,8 +101,9 @@ export class SharedLimiter {
     if (this.spacingUntil > now && this.spacingMs > 0) until = Math.max(until, this.lastStart + this.spacingMs)
     const { reservoir, intervalMs } = this.budget
     if (reservoir !== undefined && intervalMs !== undefined) {
-      this.starts = this.starts.filter((t) => t > now - intervalMs)
-      if (this.starts.length >= reservoir) until = Math.max(until, (this.starts[this.starts.length - reservoir] as number) + intervalMs)
+      const window = intervalMs + windowMarginMs(intervalMs)
+      this.starts = this.starts.filter((t) => t > now - window)
+      if (this.starts.length >= reservoir) until = Math.max(until, (this.starts[this.starts.length - reservoir] as number) + window)
     }
     return until - now
   }
