@@ -51,7 +51,7 @@ export async function timed (fn: () => Promise<number>): Promise<Sample> {
  * Warm every contender up, then run `rounds` rounds; each round runs every contender once, in an order
  * rotated per round so no peer always goes first. A contender that throws is reported, not retried.
  */
-export async function interleave (contenders: Contender[], rounds: number, options: { warmup?: number, pauseMs?: number, expectUnits?: number } = {}): Promise<ContenderResult[]> {
+export async function interleave (contenders: Contender[], rounds: number, options: { warmup?: number, pauseMs?: number, expectUnits?: number, noWarmup?: string[] } = {}): Promise<ContenderResult[]> {
   const results = contenders.map((c) => ({ name: c.name, samples: [] as Sample[], error: undefined as string | undefined }))
   const runOne = async (i: number, keep: boolean): Promise<void> => {
     const result = results[i]!
@@ -68,7 +68,9 @@ export async function interleave (contenders: Contender[], rounds: number, optio
     if (options.pauseMs !== undefined) await sleep(options.pauseMs)
   }
   for (let w = 0; w < (options.warmup ?? 1); w++) {
-    for (let i = 0; i < contenders.length; i++) await runOne(i, false)
+    for (let i = 0; i < contenders.length; i++) {
+      if (options.noWarmup?.includes(contenders[i]!.name) !== true) await runOne(i, false)
+    }
   }
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < contenders.length; k++) await runOne((k + round) % contenders.length, true)

@@ -18,8 +18,8 @@ export async function linkListScenario (ctx: BenchContext): Promise<ScenarioRepo
   const service = await ctx.service()
   const base = url(fake)
   const variants: LinkListDataset[] = [
-    { pages: ctx.quick ? 40 : 200, perPage: PER_PAGE, rowBytes: ROW_BYTES, latencyMs: 0 },
-    { pages: ctx.quick ? 10 : 40, perPage: PER_PAGE, rowBytes: ROW_BYTES, latencyMs: 20 }
+    { pages: ctx.quick ? 40 : 100, perPage: PER_PAGE, rowBytes: ROW_BYTES, latencyMs: 0 },
+    { pages: ctx.quick ? 10 : 25, perPage: PER_PAGE, rowBytes: ROW_BYTES, latencyMs: 20 }
   ]
   const lines: ReportLine[] = []
   const data: Record<string, unknown> = {}

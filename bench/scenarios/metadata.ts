@@ -14,7 +14,7 @@ import { fmt, interleave, median, medianOf, ratio, type ContenderResult } from '
 const CONNECTIONS = 10
 
 export async function metadataScenario (ctx: BenchContext): Promise<ScenarioReport> {
-  const duration = ctx.quick ? 1 : 1.5
+  const duration = 1
   const targets: Array<{ name: string, child: Child }> = []
   try {
     const service = await ctx.startService('product', 'info')

@@ -19,7 +19,7 @@ export async function pageNumberScenario (ctx: BenchContext): Promise<ScenarioRe
   const fake = await ctx.fake('page')
   const service = await ctx.service()
   const base = url(fake)
-  const dataset = { pages: ctx.quick ? 20 : 50, perPage: 100, rowBytes: 1000, latencyMs: 20 }
+  const dataset = { pages: ctx.quick ? 20 : 40, perPage: 100, rowBytes: 1000, latencyMs: 20 }
   const path = pageNumberPath(dataset)
   const run = { table: 'forms' as const, path }
   const expect = dataset.pages * dataset.perPage
