@@ -36,6 +36,7 @@ function hostsFor (options: ClientOptions): Set<string> {
 }
 
 export function createRestClient (deps: ClientDeps, options: ClientOptions, run: RunContext): RestClient {
+  const log = run.log.child({ source: options.source })
   const redactor = new Redactor()
   registerSecrets(options.auth, redactor)
   const fingerprint = credentialFingerprint(options.auth)
@@ -84,10 +85,10 @@ export function createRestClient (deps: ClientDeps, options: ClientOptions, run:
     },
     emit: (event) => {
       const level = event.level === 'error' ? 'error' : event.level === 'warn' ? 'warn' : 'info'
-      run.log[level]({ source: options.source, ...event }, event.event)
+      log[level](event, event.event)
       run.onEvent?.(event)
     },
-    debug: (fields, message) => { run.log.debug({ source: options.source, ...fields }, message) }
+    debug: (fields, message) => { log.debug(fields, message) }
   }
   return {
     async request (spec, requestOptions) {

@@ -54,7 +54,7 @@ export function prepareRequest (spec: RequestSpec, auth: AuthParts, defaults: Re
   for (const source of [defaults, spec.headers, auth.headers]) {
     for (const [name, value] of Object.entries(source ?? {})) headers[name.toLowerCase()] = value
   }
-  const prepared: PreparedRequest = { method: spec.method, url, headers, credentialHeaders }
+  const prepared: PreparedRequest = { method: spec.method, url, headers, credentialHeaders, credentialParams: auth.params }
   if (spec.json !== undefined && spec.method === 'POST') {
     prepared.body = JSON.stringify(spec.json)
     headers['content-type'] ??= 'application/json'

@@ -18,6 +18,8 @@ export interface PreparedRequest {
   body?: string
   /** Lower-case header names that carry credentials (dropped on cross-origin redirects). */
   credentialHeaders: ReadonlySet<string>
+  /** Query params that carry the credential: re-added on same-origin redirects, never sent elsewhere. */
+  credentialParams?: Readonly<Record<string, string>>
 }
 
 export interface RawResponse {
@@ -140,10 +142,13 @@ export function redirectRequest (previous: PreparedRequest, status: number, targ
     if (!sameOrigin && previous.credentialHeaders.has(name.toLowerCase())) continue
     headers[name] = value
   }
+  const url = new URL(target)
+  if (sameOrigin) for (const [name, value] of Object.entries(previous.credentialParams ?? {})) url.searchParams.set(name, value)
   const toGet = status === 303 || ((status === 301 || status === 302) && previous.method === 'POST')
   if (toGet) {
     delete headers['content-type']
-    return { method: 'GET', url: target, headers, credentialHeaders: previous.credentialHeaders }
+    const { body: _body, ...rest } = previous
+    return { ...rest, method: 'GET', url, headers }
   }
-  return { ...previous, url: target, headers }
+  return { ...previous, url, headers }
 }

@@ -76,3 +76,17 @@ t.test('redirects: same origin keeps credentials, another allowed origin drops t
   t.same(posted.body, { auth: 'Bearer secret-redirect-token' })
   t.equal(fake.hits('/new').at(-1)?.method, 'GET')
 })
+
+t.test('a query API key follows same-origin redirects only', async (t) => {
+  const target = await startRestFake({ 'GET /landing': (req) => ({ json: { key: req.query.get('key') } }) })
+  const fake = await startRestFake({
+    'GET /old': () => ({ status: 302, headers: { location: '/new?x=1' } }),
+    'GET /new': (req) => ({ json: { key: req.query.get('key'), x: req.query.get('x') } }),
+    'GET /away': () => ({ status: 302, headers: { location: `${target.url}/landing` } })
+  })
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close(); await target.close() })
+  const client = services.createClient({ source: 'X', baseUrl: fake.url, auth: { type: 'api_key', name: 'key', key: 'qkey-123456', in: 'query' } }, testRun())
+  t.same((await client.request({ method: 'GET', path: '/old' })).body, { key: 'qkey-123456', x: '1' })
+  t.same((await client.request({ method: 'GET', path: '/away' })).body, { key: null })
+})
