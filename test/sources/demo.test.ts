@@ -45,6 +45,8 @@ t.test('tables: customers and orders incremental on updated_at, notes full refre
     ['customer_notes', false, []]
   ])
   t.ok(schemas.every((s) => s.primary_keys.join() === 'id'))
+  t.same(await demoSource.getSchemas(parseConfig(demoSource.fields, { rows: 5 }), ctx()), schemas)
+  await t.rejects(demoSource.getSchemas(parseConfig(demoSource.fields, { page_size: 0 }), ctx()), { errors: [{ path: '/config/page_size' }] })
 })
 
 t.test('config: size knobs with defaults and ranges, every bad knob reported', async (t) => {

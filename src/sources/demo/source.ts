@@ -92,7 +92,10 @@ export const demoSource = defineSource({
     fields: DEMO_FIELDS.map((field) => ({ ...field }))
   }),
   validateCredentials,
-  getSchemas: async () => schemasFromEndpoints(DEMO_ENDPOINTS),
+  getSchemas: async (config) => {
+    if (config !== null) demoOptions(config) // out-of-range knobs are reported here too
+    return schemasFromEndpoints(DEMO_ENDPOINTS)
+  },
   sourceForPipeline: async (config, inputs, ctx) => demoSourceResponse(config, inputs, ctx),
   getNonRetryableErrors: () => new Map<string, string | null>([
     ['non-public addresses are not allowed', 'The Demo base URL points at an address this service may not call. Leave the base URL empty to use the built-in sample API, or set ALLOW_PRIVATE_UPSTREAMS for a private one.'],
