@@ -70,6 +70,14 @@ t.test('5xx then success', async (t) => {
   t.same(run.events.filter((e) => e.event === 'retry').map((e) => e.status), [502, 503, 500, 504])
 })
 
+t.test('a 5xx backs off even when the API sends a rate-limit reset header on every response', async (t) => {
+  const farReset = String(Math.floor(Date.now() / 1000) + 3600)
+  const fake = await sequence(t, [{ status: 502, headers: { 'x-ratelimit-remaining': '4000', 'x-ratelimit-reset': farReset }, json: {} }])
+  const { client, run } = setup(t, fake, { rateLimitHeaders: { remaining: 'x-ratelimit-remaining', reset: 'x-ratelimit-reset' }, rateLimitStatuses: [403] })
+  t.equal((await collect(client.pages(endpoint))).rows.length, 2)
+  t.match(run.events.find((e) => e.event === 'retry'), { status: 502, reason: 'backoff' })
+})
+
 t.test('5xx forever gives up after 5 attempts with a retryable error', async (t) => {
   const fake = await sequence(t, Array.from({ length: 10 }, () => ({ status: 500, json: { message: 'boom' } })))
   const { client } = setup(t, fake)
