@@ -37,6 +37,8 @@ export interface FanOutInput {
   signal: AbortSignal
   /** Child pages buffered ahead per parent. */
   lookahead: number
+  /** Called when the parent at the resume position is not the one the state names (its child restarts). */
+  onResumeMismatch?: (expectedKey: string, parent: ParentRef) => void
 }
 
 export function parentKeyName (parent: string, field: string): string {
@@ -92,8 +94,9 @@ export async function * fanOutPages (input: FanOutInput): AsyncGenerator<Page & 
   const window: Array<{ parent: ParentRef, pages: LookAhead<Page>, controller: AbortController }> = []
   let parentsDone = false
   const open = (parent: ParentRef): void => {
-    const resumesHere = resume !== null && parent.from === resume.parentFrom && parent.index === resume.parentIndex &&
-      (resume.parentKey === null || resume.parentKey === parent.key)
+    const atResume = resume !== null && parent.from === resume.parentFrom && parent.index === resume.parentIndex
+    const resumesHere = atResume && (resume.parentKey === null || resume.parentKey === parent.key)
+    if (atResume && !resumesHere && resume.parentKey !== null) input.onResumeMismatch?.(resume.parentKey, parent)
     const controller = new AbortController()
     const signal = AbortSignal.any([input.signal, controller.signal])
     const pages = new LookAhead(input.childPages(parent, resumesHere ? resume.child : null, signal), input.lookahead)

@@ -95,7 +95,10 @@ function endpointPages (ctx: Context, endpoint: Endpoint, resume: ResumeState | 
       return plainPages(ctx, endpoint, path, childState, target, signal, `${decl.parent}:${parent.key}`)
     },
     signal: ctx.signal,
-    lookahead: ctx.lookahead
+    lookahead: ctx.lookahead,
+    onResumeMismatch: (expected, parent) => {
+      ctx.rt.emit({ level: 'warn', event: 'resume_parent_changed', resource: endpoint.name, parent: `${decl.parent}:${parent.key}`, expected: `${decl.parent}:${expected}` })
+    }
   })
 }
 

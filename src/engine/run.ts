@@ -3,6 +3,7 @@
  * one), paginator steps, guards (empty page, page cap, loop detection, descending watermark stop) and
  * concurrent fetch of known runs of pages with in-order emission. Yields pages with `{ request }` state.
  */
+import { createHash } from 'node:crypto'
 import type { Endpoint, IncrementalFieldDecl } from './declarations.js'
 import { execute, type ClientRuntime, type Outcome } from './execute.js'
 import { pageOlderThan } from './incremental.js'
@@ -26,14 +27,14 @@ export interface PageLoopInput {
   window: number
 }
 
-/** Identity of a request for loop detection. */
+/** Identity of a request for loop detection (a short digest: long runs keep many). */
 export function requestKey (request: RequestSpec): string {
   const url = new URL(request.url)
   for (const [name, value] of Object.entries(request.params ?? {})) {
     if (value !== null && value !== undefined) url.searchParams.set(name, String(value))
   }
   url.searchParams.sort()
-  return JSON.stringify([request.method, url.href, request.json ?? null])
+  return createHash('sha1').update(JSON.stringify([request.method, url.href, request.json ?? null])).digest('base64')
 }
 
 export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {

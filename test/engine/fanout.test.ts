@@ -171,3 +171,18 @@ t.test('unknown parent and missing placeholder values fail clearly', async (t) =
   await t.rejects(collect(client.pages(projects)), /Path parameter "org"/)
   await t.rejects(collect(client.pages(projects, { pathParams: { org: '../admin' } })), /not a valid path segment/)
 })
+
+t.test('a parent list that changed since the state was taken restarts that child with a warning', async (t) => {
+  const fake = await sentryLikeFake()
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const run = testRun()
+  const client = services.createClient({ source: 'Sentry', baseUrl: fake.url, auth: { type: 'none' } }, run)
+  const options = { parents: { projects: [PROJECTS[1]!, PROJECTS[3]!] }, pathParams: { org: 'acme' } }
+  const first = await collect(client.pages(issues(1), options))
+  const midApi = first.pages[0]?.state
+  t.match(midApi, { fanout: { parentIndex: 0, parentKey: 'api' } })
+  const changed = await collect(client.pages(issues(1), { ...options, parents: { projects: [PROJECTS[3]!] }, resumeState: midApi ?? null }))
+  t.same(changed.rows.map((r) => r.id), ISSUES.ios!.map((i) => i.id), 'ios from its first page')
+  t.match(run.events.find((e) => e.event === 'resume_parent_changed'), { level: 'warn', parent: 'projects:ios', expected: 'projects:api' })
+})
