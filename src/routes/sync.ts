@@ -72,6 +72,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const onClose = (): void => { if (!reply.raw.writableFinished) run.abort(new AbortedError('The client disconnected.')) }
     const onShutdown = (): void => { run.abort(app.lifecycle.signal.reason) }
     reply.raw.on('close', onClose)
+    if (reply.raw.destroyed) onClose() // the client left while the sync was being prepared
     app.lifecycle.signal.addEventListener('abort', onShutdown, { once: true })
     const started = Date.now()
     try {

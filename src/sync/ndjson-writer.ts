@@ -21,7 +21,9 @@ export class NdjsonWriter {
   constructor (res: ServerResponse, stop?: AbortSignal) {
     this.#res = res
     this.#stop = stop
-    res.once('close', () => { if (!res.writableFinished) this.#gone = true })
+    // A client that left before the stream started closed the response already: no 'close' will follow.
+    if (res.destroyed) this.#gone = true
+    else res.once('close', () => { if (!res.writableFinished) this.#gone = true })
   }
 
   /** True once the client disconnected before the stream ended. */

@@ -5,10 +5,12 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { Writable } from 'node:stream'
 import { Compile } from 'typebox/compile'
 import { buildApp, type App } from '../../src/app.js'
 import { createEngineServices, type EngineServices } from '../../src/engine/services.js'
 import { startSampleApi, type RunningSampleApi, type SampleApiOptions } from '../../src/sources/demo/sample-api.js'
+import type { AnySource } from '../../src/sources/types.js'
 import { SyncLineSchema, type SyncLine } from '../../src/sync/lines.js'
 
 export const checkLine = Compile(SyncLineSchema)
@@ -18,18 +20,26 @@ export interface Harness {
   url: string
   upstream: RunningSampleApi
   services: EngineServices
+  /** Log lines (with `captureLogs`). */
+  logs: string[]
   close: () => Promise<void>
 }
 
 /** App + standalone sample API. Retries are fast (10 ms base) so failure tests stay quick. */
-export async function startHarness (options: { upstream?: SampleApiOptions, lookaheadPages?: number } = {}): Promise<Harness> {
+export async function startHarness (options: { upstream?: SampleApiOptions, lookaheadPages?: number, sources?: readonly AnySource[], captureLogs?: boolean } = {}): Promise<Harness> {
   const upstream = await startSampleApi(options.upstream ?? {})
   const services = createEngineServices({
     allowPrivateUpstreams: true,
     retry: { maxAttempts: 2, baseDelayMs: 10, maxBackoffMs: 20, maxWaitMs: 50 },
     ...(options.lookaheadPages === undefined ? {} : { lookaheadPages: options.lookaheadPages })
   })
-  const app = await buildApp({ settings: { LOG_LEVEL: (process.env.SYNC_TEST_LOG ?? 'silent') as 'silent', ALLOW_PRIVATE_UPSTREAMS: true }, services })
+  const logs: string[] = []
+  const app = await buildApp({
+    settings: { LOG_LEVEL: options.captureLogs === true ? 'info' : 'silent', ALLOW_PRIVATE_UPSTREAMS: true },
+    services,
+    ...(options.captureLogs === true ? { logStream: new Writable({ write (chunk, _encoding, done) { logs.push(String(chunk)); done() } }) } : {}),
+    ...(options.sources === undefined ? {} : { sources: options.sources })
+  })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = app.server.address() as AddressInfo
   return {
@@ -37,6 +47,7 @@ export async function startHarness (options: { upstream?: SampleApiOptions, look
     url: `http://127.0.0.1:${port}`,
     upstream,
     services,
+    logs,
     close: async () => {
       await app.close()
       await services.close()

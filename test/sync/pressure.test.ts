@@ -6,6 +6,8 @@
 import t from 'tap'
 import type { IncomingMessage } from 'node:http'
 import { shutdown } from '../../src/server.js'
+import { demoSource } from '../../src/sources/demo/source.js'
+import { defineSource } from '../../src/sources/types.js'
 import type { SyncLine } from '../../src/sync/lines.js'
 import { checkLine, demoConfig, openStream, startHarness, sync, waitFor } from './helpers.js'
 
@@ -137,4 +139,33 @@ t.test('shutdown while a client stalls: the error line is queued behind the rows
   t.equal(last?.type === 'error' ? last.state : undefined, lastState?.type === 'state' ? lastState.state : undefined)
   const rows = reader.lines.filter((l) => l.type === 'record').length
   t.equal(lastState?.type === 'state' ? lastState.rows : -1, rows, 'the last state covers every row sent')
+})
+
+t.test('a client that leaves while the sync is being prepared: nothing is fetched, nothing hangs', async (t) => {
+  let prepared = (): void => {}
+  const preparing = new Promise<void>((resolve) => { prepared = resolve })
+  const slowDemo = defineSource({
+    ...demoSource,
+    getSchemas: async (config, ctx) => {
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      prepared()
+      return await demoSource.getSchemas(config, ctx)
+    }
+  })
+  const h = await startHarness({ sources: [slowDemo], captureLogs: true })
+  t.teardown(h.close)
+  const controller = new AbortController()
+  const request = fetch(`${h.url}/v1/sources/demo/sync`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ config: demoConfig(h, { rows: 10_000, page_size: 5 }), schema: 'customers' }),
+    signal: controller.signal
+  }).catch(() => undefined)
+  setTimeout(() => { controller.abort() }, 50)
+  await request
+  await preparing
+  const after = await settle(() => h.upstream.requests.length, 300)
+  t.ok(after <= 1, `at most the first page was requested (${after})`)
+  await waitFor(() => h.logs.some((l) => l.includes('"msg":"sync finished"')), 3000)
+  t.match(JSON.parse(h.logs.find((l) => l.includes('"msg":"sync finished"')) ?? '{}'), { outcome: 'client_gone', rows: 0 }, 'the handler ended')
 })
