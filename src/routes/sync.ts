@@ -74,6 +74,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
     reply.raw.on('close', onClose)
     if (reply.raw.destroyed) onClose() // the client left while the sync was being prepared
     app.lifecycle.signal.addEventListener('abort', onShutdown, { once: true })
+    if (app.lifecycle.shuttingDown) onShutdown() // shutdown began while the sync was being prepared
     const started = Date.now()
     try {
       const headers: Record<string, string> = {}
