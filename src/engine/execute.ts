@@ -110,12 +110,13 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
   const { retry, options, redactor } = rt
   const where = redactUrl(spec.url)
   const method = spec.method
-  const limiter = rt.limiterFor(opts.rateLimitClass)
   let reauthorized = false
   let authParams: string[] = []
   const base = { resource: opts.resource ?? new URL(spec.url).pathname, ...(opts.parent !== undefined ? { parent: opts.parent } : {}), url: where }
   for (let attempt = 1; ; attempt++) {
     const last = attempt >= retry.maxAttempts
+    // Looked up per attempt: a limiter idle during a long backoff may have been released meanwhile.
+    const limiter = rt.limiterFor(opts.rateLimitClass)
     let raw: RawResponse
     try {
       raw = await limiter.schedule(async () => {
