@@ -76,6 +76,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
     app.lifecycle.signal.addEventListener('abort', onShutdown, { once: true })
     if (app.lifecycle.shuttingDown) onShutdown() // shutdown began while the sync was being prepared
     const started = Date.now()
+    request.log.info({ source: source.name, schema: table.name, syncType, resumed: resumed !== null, limits: body.limits }, 'sync started')
     try {
       const headers: Record<string, string> = {}
       for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = String(value)
