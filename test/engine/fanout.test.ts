@@ -73,6 +73,14 @@ t.test('child rows carry parent fields and renames, grouped by parent in parent 
   t.equal(pages[pages.length - 1]?.state, null)
   t.match(run.events.find((e) => e.event === 'response_ignored'), { resource: 'issues', parent: 'projects:gone', status: 404 })
   t.equal(fake.hits('/api/0/organizations/acme/projects/').length, 2, 'parent pages: results="false" stops')
+
+  const withParams = issues(2)
+  withParams.fanOut = { ...withParams.fanOut!, parentParams: { status: 'active', absent: null } }
+  await collect(client.pages(withParams, { catalog: [{ ...projects, params: { status: 'all', per_page: 2 } }], pathParams: { org: 'acme' } }))
+  const parentRequest = fake.hits('/api/0/organizations/acme/projects/').at(-2)
+  t.equal(parentRequest?.query.get('status'), 'active', 'fan-out parent params override the parent\'s own')
+  t.equal(parentRequest?.query.get('per_page'), '2')
+  t.notOk(fake.hits('/api/0/projects/acme/web/issues/').at(-1)?.query.has('status'), 'children do not get parent params')
 })
 
 t.test('resume from every page state yields exactly the rest', async (t) => {

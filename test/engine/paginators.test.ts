@@ -177,6 +177,7 @@ for (const c of cases) {
     const { pages, rows } = await collect(client.pages(endpoint))
     t.same(rows.map((r) => r.id), ROWS.map((r) => r.id), 'every row once, in order')
     t.equal(fake.requests.length, c.requests, 'request count')
+    t.ok(fake.requests.every((r) => [...new Set(r.query.keys())].every((k) => r.query.getAll(k).length === 1)), 'no query param sent twice (next URLs followed verbatim)')
     t.equal(pages[pages.length - 1]?.state, null, 'last state is null')
     for (let i = 0; i < pages.length; i++) {
       const state = pages[i]?.state ?? null
@@ -200,4 +201,15 @@ t.test('page size and declared params are sent; null params are dropped', async 
   t.equal(req.query.get('flag'), 'true')
   t.equal(req.query.get('per_page'), '100')
   t.notOk(req.query.has('missing'), 'null param not sent')
+})
+
+t.test('a required data selector missing from the body fails loudly; optional means no rows', async (t) => {
+  const fake = await startRestFake({ 'GET /items': () => ({ json: { error: null, results: [] } }) })
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const client = services.createClient({ source: 'Test', baseUrl: fake.url, auth: { type: 'none' } }, testRun())
+  const endpoint: Endpoint = { name: 'items', primaryKeys: ['id'], path: '/items', paginator: { type: 'single_page' }, dataSelector: 'data' }
+  await t.rejects(collect(client.pages(endpoint)), { code: 'UPSTREAM_BAD_RESPONSE', message: /has no "data" field/ })
+  t.same((await collect(client.pages({ ...endpoint, dataSelectorRequired: false }))).rows, [])
+  t.same((await collect(client.pages({ ...endpoint, dataSelector: 'results' }))).rows, [])
 })
