@@ -5,11 +5,12 @@
 import { UpstreamNetworkError } from '../errors.js'
 import { authParts, credentialFingerprint, credentialHeaderNames, registerSecrets, type TokenCache, type TokenPoster } from './auth.js'
 import { execute, type ClientRuntime } from './execute.js'
-import { exchange, type Transport } from './http.js'
+import { exchange, TransientNetworkError, type RawResponse, type Transport } from './http.js'
+import { sleep } from './sleep.js'
 import type { LimiterRegistry } from './rate-limit.js'
 import { Redactor, redactUrl } from './redact.js'
 import { joinUrl } from './request-builder.js'
-import { DEFAULT_RETRY, type RetrySettings } from './retry.js'
+import { backoffMs, DEFAULT_RETRY, RETRYABLE_STATUSES, waitBeforeRetry, type RetrySettings } from './retry.js'
 import { endpointPagesForRun } from './pages.js'
 import type { Dispatcher } from 'undici'
 import type { ClientOptions, RestClient, RunContext } from './types.js'
@@ -52,14 +53,26 @@ export function createRestClient (deps: ClientDeps, options: ClientOptions, run:
     bodyTimeoutMs: deps.bodyTimeoutMs
   }
   const retry: RetrySettings = { ...DEFAULT_RETRY, ...deps.retry, ...options.retry }
+  // Token requests go to the authorisation server, not the API budget; transient failures are retried.
   const post: TokenPoster = async (url, form, headers) => {
-    const raw = await exchange(transport, {
-      method: 'POST',
-      url: new URL(url),
-      headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', ...headers },
-      body: new URLSearchParams(form).toString(),
-      credentialHeaders: new Set(['authorization'])
-    }, run.signal)
+    let raw: RawResponse
+    for (let attempt = 1; ; attempt++) {
+      try {
+        raw = await exchange(transport, {
+          method: 'POST',
+          url: new URL(url),
+          headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          body: new URLSearchParams(form).toString(),
+          credentialHeaders: new Set(['authorization'])
+        }, run.signal)
+      } catch (error) {
+        if (!(error instanceof TransientNetworkError) || attempt >= retry.maxAttempts) throw error
+        await sleep(backoffMs(attempt, retry), run.signal)
+        continue
+      }
+      if (!RETRYABLE_STATUSES.has(raw.status) || attempt >= retry.maxAttempts) break
+      await sleep(waitBeforeRetry(attempt, raw.headers, undefined, retry).ms, run.signal)
+    }
     let body: unknown
     try { body = raw.text === '' ? undefined : JSON.parse(raw.text) } catch {
       throw new UpstreamNetworkError(`OAuth2 token response from ${redactUrl(url)} is not JSON.`, redactUrl(url))

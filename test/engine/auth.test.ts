@@ -92,3 +92,20 @@ t.test('OAuth2 client_credentials sends scopes; a rejected client is an auth err
   t.match(error.message, /invalid_client/)
   t.notMatch(error.message, /cs-/)
 })
+
+t.test('a token endpoint answering 503 once is retried', async (t) => {
+  const { fake } = await oauthFake(3600)
+  let failed = false
+  fake.route('POST /oauth/flaky-token', () => {
+    if (!failed) { failed = true; return { status: 503, json: { error: 'temporarily_unavailable' } } }
+    return { json: { access_token: 'at-flaky', expires_in: 3600 } }
+  })
+  fake.route('GET /whoami', (req) => ({ json: { auth: req.headers.authorization } }))
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const auth: AuthConfig = { type: 'oauth2_client_credentials', tokenUrl: `${fake.url}/oauth/flaky-token`, clientId: 'cid', clientSecret: 'cs-secret-9' }
+  const client = services.createClient({ source: 'F', baseUrl: fake.url, auth }, testRun())
+  const result = await client.request({ method: 'GET', path: '/whoami' })
+  t.same(result.body, { auth: 'Bearer at-flaky' })
+  t.equal(fake.hits('/oauth/flaky-token').length, 2)
+})
