@@ -98,6 +98,9 @@ export class SharedLimiter {
   /** How long a start at `now` must wait: pause, header-driven spacing, sliding-window budget. */
   private delayFor (now: number): number {
     let until = Math.max(now, this.pausedUntil)
+    // Bottleneck spaces job starts, but a job held here by the window may be released right after
+    // another one; the spacing is therefore checked again on the actual starts.
+    if ((this.budget.minTimeMs ?? 0) > 0 && this.lastStart > 0) until = Math.max(until, this.lastStart + (this.budget.minTimeMs ?? 0))
     if (this.spacingUntil > now && this.spacingMs > 0) until = Math.max(until, this.lastStart + this.spacingMs)
     const { reservoir, intervalMs } = this.budget
     if (reservoir !== undefined && intervalMs !== undefined) {

@@ -15,25 +15,58 @@ function peakInWindow (times: number[], ms: number): number {
   return peak
 }
 
-const budget = { default: { reservoir: 3, intervalMs: 300 } }
+// 3 requests per 600 ms. Timestamps are taken at the fake, which shares the event loop with the
+// client: assertions leave 150 ms for arrival jitter under load. The limiter's own start times are
+// checked exactly in the next test.
+const INTERVAL_MS = 600
+const budget = { default: { reservoir: 3, intervalMs: INTERVAL_MS } }
+const JITTER_MS = 150
+
+/** Open the keep-alive sockets first, so connection set-up does not skew the first arrivals. */
+async function warm (services: ReturnType<typeof testServices>, url: string): Promise<void> {
+  const client = services.createClient({ source: 'Warm-up', baseUrl: url, auth: { type: 'none' } }, testRun())
+  await Promise.all(Array.from({ length: 4 }, async () => await client.request({ method: 'GET', path: '/ping' })))
+}
 
 t.test('requests stay within the declared budget (timestamps at the fake)', async (t) => {
-  const fake = await startRestFake({ 'GET /ping': () => ({ json: { ok: true } }) })
+  const fake = await startRestFake({ 'GET /ping': (req) => ({ json: { who: req.headers.authorization ?? null } }) })
   const services = testServices()
   t.teardown(async () => { await services.close(); await fake.close() })
+  await warm(services, fake.url)
   const client = services.createClient({ source: 'Budgeted', baseUrl: fake.url, auth: { type: 'bearer', token: 'tok-one-111' }, budgets: budget }, testRun())
-  await Promise.all(Array.from({ length: 10 }, async () => await client.request({ method: 'GET', path: '/ping' })))
-  const times = fake.requests.map((r) => r.at)
-  t.equal(times.length, 10)
-  t.ok(peakInWindow(times, 260) <= 3, `peak ${peakInWindow(times, 260)} per 300 ms window`)
+  await Promise.all(Array.from({ length: 9 }, async () => await client.request({ method: 'GET', path: '/ping' })))
+  const times = fake.requests.filter((r) => r.headers.authorization !== undefined).map((r) => r.at)
+  t.equal(times.length, 9)
+  t.ok(peakInWindow(times, INTERVAL_MS - JITTER_MS) <= 3, `peak ${peakInWindow(times, INTERVAL_MS - JITTER_MS)} per window`)
   const span = Math.max(...times) - Math.min(...times)
-  t.ok(span >= 850, `10 requests at 3/300 ms take at least 3 windows (${span} ms)`)
+  t.ok(span >= 2 * INTERVAL_MS - JITTER_MS, `9 requests at 3 per window need two refills (${span} ms)`)
+})
+
+t.test('the limiter starts at most `reservoir` tasks in any sliding interval, also with concurrency and minTime', async (t) => {
+  const registry = new LimiterRegistry()
+  t.teardown(async () => { await registry.close() })
+  const signal = new AbortController().signal
+  const limiter = registry.get('S', 'fp', 'default', { reservoir: 4, intervalMs: 200, maxConcurrent: 2, minTimeMs: 5 })
+  const starts: number[] = []
+  let inflight = 0
+  let peak = 0
+  await Promise.all(Array.from({ length: 14 }, async () => await limiter.schedule(async () => {
+    starts.push(Date.now())
+    inflight++; peak = Math.max(peak, inflight)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    inflight--
+  }, signal)))
+  t.ok(peakInWindow(starts, 200) <= 4, `peak ${peakInWindow(starts, 200)} starts per 200 ms`)
+  t.ok(peak <= 2, 'max concurrent')
+  const sorted = [...starts].sort((a, b) => a - b)
+  t.ok(sorted.every((s, i) => i === 0 || s - (sorted[i - 1] as number) >= 4), 'min time between starts')
 })
 
 t.test('two concurrent runs with one credential share the budget; another credential does not', async (t) => {
-  const fake = await startRestFake({ 'GET /ping': (req) => ({ json: { who: req.headers.authorization } }) })
+  const fake = await startRestFake({ 'GET /ping': (req) => ({ json: { who: req.headers.authorization ?? null } }) })
   const services = testServices()
   t.teardown(async () => { await services.close(); await fake.close() })
+  await warm(services, fake.url)
   const options = { source: 'Budgeted', baseUrl: fake.url, auth: { type: 'bearer' as const, token: 'tok-shared-222' }, budgets: budget }
   const a = services.createClient(options, testRun())
   const b = services.createClient(options, testRun())
@@ -46,8 +79,9 @@ t.test('two concurrent runs with one credential share the budget; another creden
   const shared = fake.requests.filter((r) => r.headers.authorization === 'Bearer tok-shared-222').map((r) => r.at)
   const separate = fake.requests.filter((r) => r.headers.authorization === 'Bearer tok-other-333').map((r) => r.at)
   t.equal(shared.length, 8)
-  t.ok(peakInWindow(shared, 260) <= 3, 'both runs together stay within 3 per window')
-  t.ok(Math.max(...separate) - Math.min(...separate) < 250, 'the other credential has its own budget')
+  t.ok(peakInWindow(shared, INTERVAL_MS - JITTER_MS) <= 3, 'both runs together stay within 3 per window')
+  t.ok(Math.max(...shared) - Math.min(...shared) >= 2 * INTERVAL_MS - JITTER_MS, 'eight requests of one credential need two refills')
+  t.ok(Math.max(...separate) - Math.min(...separate) < INTERVAL_MS - JITTER_MS, 'the other credential has its own budget')
 })
 
 t.test('maxConcurrent bounds in-flight requests', async (t) => {

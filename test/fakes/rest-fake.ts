@@ -79,6 +79,7 @@ export async function startRestFake (routes: Record<string, FakeHandler> = {}): 
     }
   }
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const at = Date.now()
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1')
       const body = await readBody(req)
@@ -90,7 +91,7 @@ export async function startRestFake (routes: Record<string, FakeHandler> = {}): 
         const matched = matchRoute(key.slice(space + 1), url.pathname)
         if (matched !== null) { handler = candidate; params = matched; break }
       }
-      const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, params, at: Date.now() }
+      const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, params, at }
       fake.requests.push(request)
       const response: FakeResponse = handler === undefined ? { status: 404, json: { message: 'Not Found' } } : await handler(request, fake)
       if (response.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, response.delayMs))
