@@ -38,6 +38,8 @@ export function createFanOutFake (initial: Partial<FanOutOptions> = {}): Fake {
   let lastAt = 0
   let inFlight = 0
   let maxInFlight = 0
+  /** How early (ms) the earliest-rejected request came: how far off the client's clock was from ours. */
+  let maxEarlyMs = 0
 
   const admit = (now: number): { ok: boolean, remaining: number, resetMs: number } => {
     if (options.budget <= 0) return { ok: true, remaining: 1_000_000, resetMs: now }
@@ -52,10 +54,10 @@ export function createFanOutFake (initial: Partial<FanOutOptions> = {}): Fake {
 
   return {
     configure (next) { options = { ...options, ...(next as Partial<FanOutOptions>) } },
-    stats: () => ({ requests, accepted, rejected, childRequests, maxInFlight, spanMs: lastAt - firstAt }),
+    stats: () => ({ requests, accepted, rejected, childRequests, maxInFlight, maxEarlyMs, spanMs: lastAt - firstAt }),
     reset () {
       window = []; head = 0; requests = 0; accepted = 0; rejected = 0; childRequests = 0
-      firstAt = 0; lastAt = 0; maxInFlight = 0
+      firstAt = 0; lastAt = 0; maxInFlight = 0; maxEarlyMs = 0
     },
     handler (req, res, url) {
       const now = performance.now()
@@ -70,6 +72,7 @@ export function createFanOutFake (initial: Partial<FanOutOptions> = {}): Fake {
         : {}
       if (!gate.ok) {
         rejected++
+        maxEarlyMs = Math.max(maxEarlyMs, gate.resetMs - now)
         sendJson(res, 429, { message: 'API rate limit exceeded' }, {
           ...limitHeaders,
           'retry-after': String(Math.max(1, Math.ceil((gate.resetMs - now) / 1000)))

@@ -1,6 +1,6 @@
 /**
  * Scenario 3: fan-out. 500 parents (5 Link pages of 100), one child request per parent, 20 ms per
- * request. (a) Under a budget the fake enforces (sliding window: at most B = 200 requests in any second,
+ * request. (a) Under a budget the fake enforces (sliding window: at most B = 100 requests in any second,
  * 429 + Retry-After beyond): achieved request rate as a share of B, 429s counted at the fake, wall
  * time against the ideal (requests ÷ B). (b) Without a budget: speed-up over a sequential loop.
  */
@@ -18,11 +18,11 @@ const LATENCY_MS = 20
 const WINDOW_MS = 1000
 const UNBUDGETED_CONCURRENCY = 16
 /** The budget the fake enforces and the engine is told. */
-const BUDGET_PER_SECOND = 200
+const BUDGET_PER_SECOND = 100
 /** The sequential loop takes ~10 s a run (500 × 20 ms): fewer rounds, and no warm-up run for it. */
 const UNBUDGETED_ROUNDS = 3
 
-interface FanOutStats { requests: number, accepted: number, rejected: number, childRequests: number, maxInFlight: number, spanMs: number }
+interface FanOutStats { requests: number, accepted: number, rejected: number, childRequests: number, maxInFlight: number, maxEarlyMs: number, spanMs: number }
 
 export async function fanOutScenario (ctx: BenchContext): Promise<ScenarioReport> {
   const fake = await ctx.fake('fanout')
@@ -57,6 +57,8 @@ export async function fanOutScenario (ctx: BenchContext): Promise<ScenarioReport
   }
   const needed = Math.ceil(parents / 100) + parents
   const idealMs = needed / budget * 1000
+  // A sliding window lets a whole window's budget go at once: the fastest legal run is shorter than ideal.
+  const fastestMs = (Math.ceil(needed / budget) - 1) * WINDOW_MS + LATENCY_MS
   const rates = budgeted.map((s) => s.units / (s.ms / 1000))
   const share = median(rates) / budget
   const rejected = budgeted.map((s) => s.extra?.rejected ?? 0)
@@ -68,15 +70,16 @@ export async function fanOutScenario (ctx: BenchContext): Promise<ScenarioReport
     target: '≥ 95 % of budget',
     met: share >= 0.95
   })
+  const earliest = Math.max(0, ...budgeted.map((s) => s.extra?.maxEarlyMs ?? 0))
   lines.push({
     label: '  429s from the fake (all measured runs)',
-    value: `${totalRejected} (per run: ${rejected.join(', ')})`,
+    value: `${totalRejected} (per run: ${rejected.join(', ')})${totalRejected > 0 ? `, at most ${fmt(earliest, 1)} ms before a slot freed` : ''}`,
     target: '0',
     met: budgetError === undefined && totalRejected === 0
   })
   lines.push({
     label: '  wall time vs ideal (requests ÷ budget)',
-    value: `${fmt(median(budgeted.map((s) => s.ms)))} ms vs ${fmt(idealMs)} ms`,
+    value: `${fmt(median(budgeted.map((s) => s.ms)))} ms vs ${fmt(idealMs)} ms (fastest the fake allows: ${fmt(fastestMs)} ms)`,
     vs: ratio(median(budgeted.map((s) => s.ms)), idealMs) + ' ideal'
   })
 
