@@ -23,7 +23,7 @@ import { schemaRoutes } from './routes/schemas.js'
 import { syncRoutes } from './routes/sync.js'
 import { loadSettings, type Settings } from './settings.js'
 import { createRegistry, sourceRegistry, type SourceRegistry } from './sources/registry.js'
-import { serviceOrigin, withDemoUpstream } from './sources/demo/local-upstream.js'
+import { adoptListeningPort, serviceOrigin, withDemoUpstream } from './sources/demo/local-upstream.js'
 import { SAMPLE_API_PREFIX, sampleApi } from './sources/demo/sample-api.js'
 import type { AnySource } from './sources/types.js'
 
@@ -79,6 +79,10 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
   app.decorate('settings', settings)
   app.decorate('registry', registry)
   app.decorate('engine', services)
+  app.addHook('onListen', async () => {
+    const address = app.server.address()
+    if (address !== null && typeof address === 'object') adoptListeningPort(settings, services.settings.trustedOrigins, address.port)
+  })
   app.decorate('lifecycle', new Lifecycle())
   if (options.services === undefined) app.addHook('onClose', async () => { await services.close() })
 

@@ -132,3 +132,19 @@ t.test('out of the box: the service streams Demo rows from its own sample API, p
   const last = JSON.parse((await other.text()).trim().split('\n').at(-1) ?? '{}') as unknown
   t.match(last, { type: 'error', code: 'UPSTREAM_TARGET_BLOCKED', retryable: false })
 })
+
+t.test('out of the box with PORT=0: the Demo default follows the port the server really listens on', async (t) => {
+  const app = await buildApp({ settings: { LOG_LEVEL: 'silent', PORT: 0 } })
+  t.teardown(async () => { await app.close() })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  t.not(port, 0)
+  const response = await fetch(`http://127.0.0.1:${port}/v1/sources/Demo/sync`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ config: { rows: 2 }, schema: 'customers' })
+  })
+  const lines = (await response.text()).trim().split('\n').map((l) => JSON.parse(l) as { type: string })
+  t.same(lines.map((l) => l.type), ['schema', 'record', 'record', 'end'])
+})

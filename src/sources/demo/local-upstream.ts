@@ -23,3 +23,19 @@ export function withDemoUpstream (settings: Settings): Settings {
     UPSTREAM_BASE_URLS: { ...settings.UPSTREAM_BASE_URLS, [DEMO_SOURCE_NAME]: serviceOrigin(settings) + SAMPLE_API_PREFIX }
   }
 }
+
+/**
+ * The origin is only known for sure once the server listens (PORT=0, or a test listening elsewhere than
+ * PORT): then the Demo default and the trusted origin follow the real port. An operator's or a form's
+ * base URL is left alone.
+ */
+export function adoptListeningPort (settings: Settings, trustedOrigins: string[], port: number): void {
+  const configured = serviceOrigin(settings)
+  const actual = serviceOrigin({ HOST: settings.HOST, PORT: port })
+  if (actual === configured) return
+  if (!trustedOrigins.includes(actual)) trustedOrigins.push(actual)
+  const key = Object.keys(settings.UPSTREAM_BASE_URLS).find((name) => name.toLowerCase() === DEMO_SOURCE_NAME.toLowerCase())
+  if (key !== undefined && settings.UPSTREAM_BASE_URLS[key] === configured + SAMPLE_API_PREFIX) {
+    settings.UPSTREAM_BASE_URLS[key] = actual + SAMPLE_API_PREFIX
+  }
+}
