@@ -6,6 +6,7 @@
 import type { ClientOptions, Endpoint, RestClient } from '../../engine/index.js'
 import { ValidationError, type FieldError } from '../../errors.js'
 import { checkPipelineInputs, findEndpoint, responseMetadata } from '../catalog.js'
+import { chooseBaseUrl, sourceClient } from '../client.js'
 import type { ConfigOf } from '../fields.js'
 import type { PipelineInputs, SourceContext, SourceResponse } from '../types.js'
 import { DATASET_LIMITS } from './dataset.js'
@@ -49,9 +50,7 @@ export function demoOptions (config: DemoConfig): DemoOptions {
 
 /** A URL typed into the form wins over the operator's override, which wins over the default. */
 export function demoBaseUrl (config: Pick<DemoConfig, 'base_url'>, ctx: Pick<SourceContext, 'baseUrlOverride'>): string {
-  const typed = config.base_url?.trim()
-  const base = typed !== undefined && typed !== '' ? typed : ctx.baseUrlOverride ?? DEFAULT_DEMO_BASE_URL
-  return base.replace(/\/+$/, '')
+  return chooseBaseUrl(config.base_url, ctx, DEFAULT_DEMO_BASE_URL)
 }
 
 export function demoClientOptions (config: DemoConfig, ctx: Pick<SourceContext, 'baseUrlOverride'>): ClientOptions {
@@ -65,11 +64,7 @@ export function demoClientOptions (config: DemoConfig, ctx: Pick<SourceContext, 
 }
 
 export function demoClient (config: DemoConfig, ctx: SourceContext): RestClient {
-  return ctx.services.createClient(demoClientOptions(config, ctx), {
-    signal: ctx.signal,
-    log: ctx.log,
-    ...(ctx.onEvent === undefined ? {} : { onEvent: ctx.onEvent })
-  })
+  return sourceClient(demoClientOptions(config, ctx), ctx)
 }
 
 /** The catalog with this config's dataset and page size in every request. */

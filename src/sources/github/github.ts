@@ -6,6 +6,7 @@
 import type { ClientOptions, Page, RestClient, Row } from '../../engine/types.js'
 import { ValidationError } from '../../errors.js'
 import { checkPipelineInputs, findEndpoint, responseMetadata } from '../catalog.js'
+import { chooseBaseUrl, sourceClient } from '../client.js'
 import type { ConfigOf } from '../fields.js'
 import type { PipelineInputs, SourceContext, SourceResponse } from '../types.js'
 import type { GITHUB_FIELDS } from './source.js'
@@ -66,9 +67,7 @@ export function parseRepositories (value: string | readonly string[]): Repositor
 
 /** A URL typed into the form wins over the operator's override, which wins over api.github.com. */
 export function githubBaseUrl (config: Pick<GithubConfig, 'api_base_url'>, ctx: Pick<SourceContext, 'baseUrlOverride'>): string {
-  const typed = config.api_base_url?.trim()
-  const base = typed !== undefined && typed !== '' ? typed : ctx.baseUrlOverride ?? DEFAULT_API_BASE_URL
-  return base.replace(/\/+$/, '')
+  return chooseBaseUrl(config.api_base_url, ctx, DEFAULT_API_BASE_URL)
 }
 
 export function githubClientOptions (config: GithubConfig, ctx: Pick<SourceContext, 'baseUrlOverride'>): ClientOptions {
@@ -85,11 +84,7 @@ export function githubClientOptions (config: GithubConfig, ctx: Pick<SourceConte
 }
 
 export function githubClient (config: GithubConfig, ctx: SourceContext): RestClient {
-  return ctx.services.createClient(githubClientOptions(config, ctx), {
-    signal: ctx.signal,
-    log: ctx.log,
-    ...(ctx.onEvent === undefined ? {} : { onEvent: ctx.onEvent })
-  })
+  return sourceClient(githubClientOptions(config, ctx), ctx)
 }
 
 /** The static parent list the engine fans out over: one row per configured repository. */
