@@ -2,10 +2,11 @@
  * `npm run bench [-- [--quick] [--rounds N] [--profile DIR] [scenario ...]]`
  *
  * Runs the selected scenarios (default: all) one after another, prints a table, and writes the raw
- * figures to bench/results/latest(-quick).json. Scenarios: links, pages, fanout, memory, metadata,
- * first-row. Every helper process is stopped at the end; a watchdog ends a run that hangs.
+ * figures to bench/results/latest(-quick).json. A full run of every scenario also replaces the
+ * results block of bench/README.md. Scenarios: links, pages, fanout, memory, metadata, first-row.
+ * Every helper process is stopped at the end; a watchdog ends a run that hangs.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { BenchContext } from './lib/context.js'
 import { renderMarkdown, renderTable, type ScenarioReport } from './lib/report.js'
@@ -94,6 +95,33 @@ async function main (): Promise<void> {
     reports
   }, null, 2) + '\n')
   process.stdout.write(`Results written to bench/results/${args.quick ? 'latest-quick.json' : 'latest.json'}\n`)
+  if (!args.quick && args.rounds === undefined && args.profileDir === undefined && args.names.length === Object.keys(SCENARIOS).length) {
+    updateReadme(reports, info, seconds)
+    process.stdout.write('bench/README.md results updated\n')
+  }
+}
+
+const START = '<!-- results:start -->'
+const END = '<!-- results:end -->'
+
+function updateReadme (reports: ScenarioReport[], info: Record<string, unknown>, seconds: number): void {
+  const file = new URL('./README.md', import.meta.url)
+  const text = readFileSync(file, 'utf8')
+  const from = text.indexOf(START)
+  const to = text.indexOf(END)
+  if (from === -1 || to < from) return
+  const notes = reports.flatMap((r) => r.notes.map((n) => `- [${r.id}] ${n.split('\n')[0]}`))
+  const block = [
+    START,
+    `Run \`npm run bench\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${seconds.toFixed(0)} s: ` +
+      `${String(info.cpus)} × ${String(info.cpuModel)}, ${String(info.memoryGiB)} GiB, node ${String(info.node)}, ${String(info.platform)}.`,
+    '',
+    renderMarkdown(reports),
+    '',
+    ...notes,
+    END
+  ].join('\n')
+  writeFileSync(file, text.slice(0, from) + block + text.slice(to + END.length))
 }
 
 await main()

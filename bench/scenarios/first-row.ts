@@ -1,14 +1,15 @@
 /**
  * Scenario 6: time to first row. From the start of a request to the first row in hand: the raw
  * undici loop's first page, the engine's first page in-process, and the service's first `record`
- * line end to end (the reader stops there and aborts the rest). Link-list fake, 20 ms per page.
+ * line end to end (the reader stops there and aborts the rest). Link-list fake, 20 ms per page; and
+ * the built-in Demo source, whose sample API (same 20 ms) the service serves itself.
  */
 import { request } from 'undici'
 import { linkListPath } from '../fakes/link-list.js'
 import { runSignal, url, type BenchContext } from '../lib/context.js'
 import type { ReportLine, ScenarioReport } from '../lib/report.js'
 import { fmt, interleave, type Sample } from '../lib/stats.js'
-import { serviceSync } from '../peers/ours.js'
+import { readSync, serviceSync } from '../peers/ours.js'
 import { BENCH_ENDPOINTS, clientOptionsFor, endpointFor } from '../service/endpoints.js'
 import { pino } from 'pino'
 import { summarize } from './link-list.js'
@@ -54,6 +55,13 @@ export async function firstRowScenario (ctx: BenchContext): Promise<ScenarioRepo
       name: 'service, first record line',
       run: async () => await firstRow(async (mark) => {
         await serviceSync(service.port, ctx.agent, base, run, runSignal(), { onFirstRecord: mark, stopAfter: 1 })
+      })
+    },
+    {
+      name: 'service, Demo source (sample API in the same process)',
+      run: async () => await firstRow(async (mark) => {
+        const body = { config: { rows: 2000, page_size: 100, latency_ms: latencyMs }, schema: 'customers' }
+        await readSync(service.port, ctx.agent, '/v1/sources/Demo/sync', body, runSignal(), { onFirstRecord: mark, stopAfter: 1 })
       })
     }
   ], rounds, { warmup: 2, pauseMs: 50 })
