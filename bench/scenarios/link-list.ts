@@ -6,7 +6,8 @@
 import { linkListPath, type LinkListDataset } from '../fakes/link-list.js'
 import { runSignal, url, type BenchContext } from '../lib/context.js'
 import type { ReportLine, ScenarioReport } from '../lib/report.js'
-import { fmt, interleave, ratio, timed, type ContenderResult } from '../lib/stats.js'
+import { fmt, interleave, median, ratio, timed, type ContenderResult, type Sample } from '../lib/stats.js'
+import type { Child } from '../lib/child.js'
 import { gotLinkLoop, octokitLinkLoop, rawUndiciLinkLoop } from '../peers/link-list.js'
 import { engineInProcess, serviceSync } from '../peers/ours.js'
 
@@ -29,16 +30,17 @@ export async function linkListScenario (ctx: BenchContext): Promise<ScenarioRepo
     const expect = dataset.pages * dataset.perPage
     const run = { table: 'items' as const, path }
     const results = await interleave([
-      { name: 'raw undici loop', run: async () => await timed(async () => await rawUndiciLinkLoop(base + path, ctx.agent, runSignal())) },
-      { name: 'octokit.paginate', run: async () => await timed(async () => await octokitLinkLoop(base, path, runSignal())) },
-      { name: 'got.paginate', run: async () => await timed(async () => await gotLinkLoop(base + path, runSignal())) },
-      { name: 'engine in-process', run: async () => await timed(async () => await engineInProcess(ctx.engine(), base, run, runSignal())) },
-      { name: 'service end to end', run: async () => await timed(async () => (await serviceSync(service.port, ctx.agent, base, run, runSignal())).records) }
+      { name: 'raw undici loop', run: async () => await withCpu(async () => await rawUndiciLinkLoop(base + path, ctx.agent, runSignal())) },
+      { name: 'octokit.paginate', run: async () => await withCpu(async () => await octokitLinkLoop(base, path, runSignal())) },
+      { name: 'got.paginate', run: async () => await withCpu(async () => await gotLinkLoop(base + path, runSignal())) },
+      { name: 'engine in-process', run: async () => await withCpu(async () => await engineInProcess(ctx.engine(), base, run, runSignal())) },
+      { name: 'service end to end', run: async () => await withCpu(async () => (await serviceSync(service.port, ctx.agent, base, run, runSignal())).records, service) }
     ], ctx.rounds, { warmup: 1, expectUnits: expect })
     const tag = `${dataset.latencyMs} ms/page, ${dataset.pages}×${dataset.perPage} rows`
     lines.push(...linkLines(results, tag))
     data[`latency_${dataset.latencyMs}ms`] = { dataset, results: summarize(results) }
     for (const r of results) if (r.error !== undefined) notes.push(`${r.name} (${tag}) failed: ${r.error}`)
+    if (dataset.latencyMs === 0) notes.push(`CPU per row (${tag}): ${cpuPerRow(results)}`)
   }
   return { id: '1', title: 'Sequential Link-header list (rows/s)', lines, notes, data }
 }
@@ -61,6 +63,30 @@ function linkLines (results: ContenderResult[], tag: string): ReportLine[] {
     lines.push(line)
   }
   return lines
+}
+
+type CpuUsage = ReturnType<typeof process.cpuUsage>
+const cpuUs = (u: CpuUsage): number => u.user + u.system
+
+/** Run, timing it and recording CPU µs of the bench process and, for the service, of the service process. */
+async function withCpu (fn: () => Promise<number>, service?: Child): Promise<Sample> {
+  const serviceBefore = service === undefined ? undefined : await service.call<CpuUsage>('cpu')
+  const before = process.cpuUsage()
+  const sample = await timed(fn)
+  const bench = cpuUs(process.cpuUsage(before))
+  const extra: Record<string, number> = { benchCpuUs: bench }
+  if (service !== undefined && serviceBefore !== undefined) extra.serviceCpuUs = cpuUs(await service.call<CpuUsage>('cpu')) - cpuUs(serviceBefore)
+  return { ...sample, extra }
+}
+
+function cpuPerRow (results: ContenderResult[]): string {
+  return results.filter((r) => r.error === undefined).map((r) => {
+    const bench = median(r.samples.map((s) => (s.extra?.benchCpuUs ?? Number.NaN) / s.units))
+    const service = median(r.samples.map((s) => (s.extra?.serviceCpuUs ?? Number.NaN) / s.units))
+    return Number.isFinite(service)
+      ? `${r.name} ${fmt(service, 1)} µs in the service + ${fmt(bench, 1)} µs in the reader`
+      : `${r.name} ${fmt(bench, 1)} µs`
+  }).join('; ')
 }
 
 export function summarize (results: ContenderResult[]): unknown {

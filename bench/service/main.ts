@@ -24,6 +24,7 @@ const port = typeof address === 'object' && address !== null ? address.port : 0
 setTimeout(() => process.exit(0), MAX_LIFETIME_MS).unref()
 serveRpc({
   memory: () => process.memoryUsage(),
+  cpu: () => process.cpuUsage(),
   gc: () => { (globalThis as { gc?: () => void }).gc?.(); return true },
   close: async () => { await app.close(); return true }
 }, { port })
