@@ -19,7 +19,7 @@ export async function linkListScenario (ctx: BenchContext): Promise<ScenarioRepo
   const service = await ctx.service()
   const base = url(fake)
   const variants: LinkListDataset[] = [
-    { pages: ctx.quick ? 40 : 100, perPage: PER_PAGE, rowBytes: ROW_BYTES, latencyMs: 0 },
+    { pages: ctx.quick ? 40 : 200, perPage: PER_PAGE, rowBytes: ROW_BYTES, latencyMs: 0 },
     { pages: ctx.quick ? 10 : 25, perPage: PER_PAGE, rowBytes: ROW_BYTES, latencyMs: 20 }
   ]
   const lines: ReportLine[] = []
