@@ -28,6 +28,8 @@ export interface SyncReadOptions {
   bytesPerSecond?: number
   /** Stop reading (and abort) after this many records. */
   stopAfter?: number
+  /** Fail unless this numeric field of the records strictly increases (rows emitted in order). */
+  ascending?: string
 }
 
 export interface SyncReadResult {
@@ -66,17 +68,23 @@ export async function readSync (servicePort: number, dispatcher: Agent, path: st
     const result: SyncReadResult = { records: 0, bytes: 0, lines: 0, terminal: null }
     const started = performance.now()
     let rest = ''
+    let last = Number.NEGATIVE_INFINITY
     for await (const chunk of response.body as AsyncIterable<Buffer>) {
       result.bytes += chunk.length
       const text = rest + decoder.write(chunk)
       let from = 0
       for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
-        const line = JSON.parse(text.slice(from, nl)) as { type: string }
+        const line = JSON.parse(text.slice(from, nl)) as { type: string, data?: Record<string, unknown> }
         from = nl + 1
         result.lines++
         if (line.type === 'record') {
           if (result.records === 0) options.onFirstRecord?.()
           result.records++
+          if (options.ascending !== undefined) {
+            const value = Number(line.data?.[options.ascending])
+            if (!(value > last)) throw new Error(`record ${result.records} has ${options.ascending} ${value} after ${last}: out of order`)
+            last = value
+          }
         } else if (line.type === 'end' || line.type === 'error') {
           result.terminal = line
         }

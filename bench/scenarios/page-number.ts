@@ -1,7 +1,8 @@
 /**
  * Scenario 2: a Typeform-style page-number list whose body says `page_count`, 20 ms per page. The
  * sequential peers (raw undici loop, got.paginate) against our engine, which may fetch known pages
- * concurrently while emitting rows in order; rows are checked for order as well as count.
+ * concurrently while emitting rows in order; rows are checked for order (in-process and end to end)
+ * as well as count.
  */
 import { pageNumberPath } from '../fakes/page-number.js'
 import { runSignal, url, type BenchContext } from '../lib/context.js'
@@ -35,7 +36,7 @@ export async function pageNumberScenario (ctx: BenchContext): Promise<ScenarioRe
     { name: 'raw undici loop', run: async () => await timedWithConcurrency(async () => await rawUndiciPageLoop(base + path, ctx.agent, runSignal())) },
     { name: 'got.paginate', run: async () => await timedWithConcurrency(async () => await gotPageLoop(base + path, runSignal())) },
     { name: 'engine in-process', run: async () => await timedWithConcurrency(async () => await orderedEngineRows(ctx, base, run)) },
-    { name: 'service end to end', run: async () => await timedWithConcurrency(async () => (await serviceSync(service.port, ctx.agent, base, run, runSignal())).records) }
+    { name: 'service end to end', run: async () => await timedWithConcurrency(async () => (await serviceSync(service.port, ctx.agent, base, run, runSignal(), { ascending: 'id' })).records) }
   ], ctx.rounds, { warmup: 1, expectUnits: expect })
   const by = (name: string): number => results.find((r) => r.name === name)?.rate ?? Number.NaN
   const bestSequential = Math.max(by('raw undici loop'), by('got.paginate'))
