@@ -3,6 +3,7 @@
  * service can be measured end to end (route → source → engine → NDJSON) against the same upstream
  * the peers read. Registered only in the bench's service process, never in the product.
  */
+import { sourceClient } from '../../src/sources/client.js'
 import { defineSource, type SourceResponse } from '../../src/sources/types.js'
 import { BENCH_ENDPOINTS, clientOptionsFor, endpointFor, type BenchTable } from './endpoints.js'
 
@@ -44,11 +45,7 @@ export const benchSource = defineSource({
       ...(config.concurrency === undefined ? {} : { concurrency: config.concurrency })
     }
     const endpoint = endpointFor(run)
-    const client = ctx.services.createClient(clientOptionsFor(config.base_url, run), {
-      signal: ctx.signal,
-      log: ctx.log,
-      ...(ctx.onEvent === undefined ? {} : { onEvent: ctx.onEvent })
-    })
+    const client = sourceClient(clientOptionsFor(config.base_url, run), ctx)
     return {
       name: endpoint.name,
       pages: client.pages(endpoint, {
