@@ -1,9 +1,16 @@
 /**
  * Rate limiting. One SharedLimiter per (source, credential fingerprint, rate-limit class), shared by
  * every run using that credential and released when idle. Bottleneck queues jobs and enforces the
- * concurrency and spacing budget (when declared); an admission step inside each job keeps actual starts within
+ * concurrency and spacing budget (when declared); an admission step inside each job keeps requests within
  * `reservoir` per any sliding `intervalMs`; response headers (remaining/reset) and 429s pause or slow every user of the
  * limiter before the API has to say 429 again.
+ *
+ * The sliding window counts each request from its admission until its response has arrived, and then
+ * for `intervalMs` after that arrival. A vendor counts a request when it arrives, which is somewhere
+ * between our admission and our receipt of the answer, however late the network or a loaded event
+ * loop delivers it. So for any window of `intervalMs` at the vendor, the last of its requests we
+ * admitted saw every earlier one of them as either in flight or answered less than `intervalMs`
+ * before: at most `reservoir` requests fall in any vendor window, whatever the jitter.
  */
 import Bottleneck from 'bottleneck'
 import type { RateBudget, RateLimitHeaders } from './types.js'
@@ -16,12 +23,13 @@ export const LIMITER_IDLE_MS = 60_000
 export const LOW_REMAINING = 5
 
 /**
- * Safety margin added to the budget window: requests admitted exactly `intervalMs` apart can arrive
- * closer together at a vendor counting on arrival (network and event-loop jitter). 2 % of the
- * window, at least 10 ms, at most 250 ms.
+ * Margin added to the budget window. The window is anchored on response arrival (see above), which
+ * already covers network and event-loop jitter; the margin only absorbs clock granularity
+ * (`Date.now()` is whole milliseconds) and drift between our clock and the vendor's: 0.5 % of the
+ * window, at least 2 ms, at most 50 ms.
  */
 export function windowMarginMs (intervalMs: number): number {
-  return Math.min(250, Math.max(10, Math.round(intervalMs * 0.02)))
+  return Math.min(50, Math.max(2, Math.round(intervalMs * 0.005)))
 }
 
 /**
@@ -40,14 +48,20 @@ function createBottleneck (budget: RateBudget): Bottleneck {
 export class SharedLimiter {
   /** Only when the budget declares what Bottleneck enforces (max concurrent, min time). */
   private readonly bottleneck: Bottleneck | undefined
-  /** Actual start times within the last `intervalMs`. */
-  private starts: number[] = []
+  /** Times (ascending) at which admitted requests got their answer, within the last window. */
+  private answered: number[] = []
+  /** Admitted requests still waiting for their answer: they count in every window until then. */
+  private unanswered = 0
   private lastStart = 0
   private pausedUntil = 0
   private spacingMs = 0
   private spacingUntil = 0
-  /** Admission is serialised so each start is checked against the real starts before it. */
+  /** Admission is serialised so each start is checked against the requests before it. */
   private admission: Promise<void> = Promise.resolve()
+  /** Admissions queued on `admission` (0: a request may be admitted at once when nothing delays it). */
+  private admitting = 0
+  /** Woken when a request gets its answer (an admission waiting for a slot of the window). */
+  private onAnswer: (() => void) | undefined
   lastUsed = Date.now()
   active = 0
 
@@ -63,11 +77,15 @@ export class SharedLimiter {
     const run = async (): Promise<T> => {
       if (signal.aborted) throw abortError(signal)
       await this.admit(signal)
-      return await task()
+      try {
+        return await task()
+      } finally {
+        this.answer()
+      }
     }
-    const job = this.bottleneck === undefined ? run() : this.bottleneck.schedule(run)
     try {
-      return await raceAbort(job, signal)
+      // Without Bottleneck the job runs at once: its waits (admission) and its task (the request) are abortable.
+      return this.bottleneck === undefined ? await run() : await raceAbort(this.bottleneck.schedule(run), signal)
     } finally {
       this.active--
       this.lastUsed = Date.now()
@@ -95,7 +113,10 @@ export class SharedLimiter {
     await this.bottleneck?.stop({ dropWaitingJobs: true }).catch(() => undefined)
   }
 
-  /** How long a start at `now` must wait: pause, header-driven spacing, sliding-window budget. */
+  /**
+   * How long a start at `now` must wait: pause, header-driven spacing, sliding-window budget.
+   * Infinity: the window is full of requests still unanswered; wait for an answer.
+   */
   private delayFor (now: number): number {
     let until = Math.max(now, this.pausedUntil)
     // Bottleneck spaces job starts, but a job held here by the window may be released right after
@@ -105,26 +126,53 @@ export class SharedLimiter {
     const { reservoir, intervalMs } = this.budget
     if (reservoir !== undefined && intervalMs !== undefined) {
       const window = intervalMs + windowMarginMs(intervalMs)
-      this.starts = this.starts.filter((t) => t > now - window)
-      if (this.starts.length >= reservoir) until = Math.max(until, (this.starts[this.starts.length - reservoir] as number) + window)
+      const answered = this.answered
+      let expired = 0
+      while (expired < answered.length && (answered[expired] as number) <= now - window) expired++
+      if (expired > 0) answered.splice(0, expired)
+      const counted = answered.length + this.unanswered
+      if (counted >= reservoir) {
+        // The (counted - reservoir + 1)-th request to leave the window must leave it first; answers leave in order.
+        const index = counted - reservoir
+        until = index < answered.length ? Math.max(until, (answered[index] as number) + window) : Infinity
+      }
     }
     return until - now
   }
 
+  private answer (): void {
+    if (this.budget.reservoir === undefined || this.budget.intervalMs === undefined) return
+    this.unanswered--
+    this.answered.push(Date.now())
+    const wake = this.onAnswer
+    this.onAnswer = undefined
+    wake?.()
+  }
+
   private async admit (signal: AbortSignal): Promise<void> {
+    // Nothing queued before us and nothing to wait for: admitted at once, no hand-off.
+    if (this.admitting === 0 && this.delayFor(Date.now()) <= 0) { this.started(); return }
+    this.admitting++
     const previous = this.admission
     let release!: () => void
     this.admission = new Promise<void>((resolve) => { release = resolve })
     try {
       await raceAbort(previous, signal)
       // Re-check after every wait: timers fire late under load, and a 429 elsewhere may pause us.
-      for (let wait = this.delayFor(Date.now()); wait > 0; wait = this.delayFor(Date.now())) await sleep(wait, signal)
-      const now = Date.now()
-      this.starts.push(now)
-      this.lastStart = now
+      for (let wait = this.delayFor(Date.now()); wait > 0; wait = this.delayFor(Date.now())) {
+        if (wait === Infinity) await raceAbort(new Promise<void>((resolve) => { this.onAnswer = resolve }), signal)
+        else await sleep(wait, signal)
+      }
+      this.started()
     } finally {
+      this.admitting--
       void previous.then(release)
     }
+  }
+
+  private started (): void {
+    this.lastStart = Date.now()
+    if (this.budget.reservoir !== undefined && this.budget.intervalMs !== undefined) this.unanswered++
   }
 }
 

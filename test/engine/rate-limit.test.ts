@@ -157,3 +157,52 @@ t.test('idle limiters are released', async (t) => {
   registry.sweep(Date.now() + 100)
   t.equal(registry.size, 0)
 })
+
+// A vendor counts a request when it arrives, which may be long after we admitted it (a loaded event loop,
+// a slow network) while a later request arrives at once. The window is therefore anchored on the answer:
+// whatever the delay between admission and arrival, arrivals stay within the budget. Deterministic: each
+// task records its arrival before it answers, on the same clock as the limiter.
+t.test('arrivals stay within the budget however late each request arrives after its admission', async (t) => {
+  const registry = new LimiterRegistry()
+  t.teardown(async () => { await registry.close() })
+  const signal = new AbortController().signal
+  const intervalMs = 200
+  const limiter = registry.get('S', 'fp', 'default', { reservoir: 3, intervalMs })
+  const arrivals: number[] = []
+  const delay = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
+  // In every other window the last request admitted reaches the "vendor" 80 ms late (eight times the old margin of
+  // 10 ms), the others at once: a window anchored on admission would let the next window's requests arrive too soon after it.
+  await Promise.all(Array.from({ length: 12 }, async (_, i) => await limiter.schedule(async () => {
+    await delay(Math.floor(i / 3) % 2 === 0 && i % 3 === 2 ? 80 : 0)
+    arrivals.push(Date.now())
+    await delay(2)
+  }, signal)))
+  t.equal(arrivals.length, 12)
+  t.ok(peakInWindow(arrivals, intervalMs) <= 3, `peak ${peakInWindow(arrivals, intervalMs)} arrivals per ${intervalMs} ms`)
+})
+
+t.test('a window full of unanswered requests holds the next one until an answer, and cancellation ends the wait', async (t) => {
+  const registry = new LimiterRegistry()
+  t.teardown(async () => { await registry.close() })
+  const signal = new AbortController().signal
+  const limiter = registry.get('S', 'fp', 'default', { reservoir: 2, intervalMs: 20 })
+  const answers: Array<() => void> = []
+  const pending = async (): Promise<void> => { await new Promise<void>((resolve) => { answers.push(resolve) }) }
+  const first = limiter.schedule(pending, signal)
+  const second = limiter.schedule(pending, signal)
+  let thirdStarted = 0
+  const third = limiter.schedule(async () => { thirdStarted = Date.now() }, signal)
+  const cancel = new AbortController()
+  const cancelled = limiter.schedule(async () => { t.fail('a cancelled job must not start') }, cancel.signal)
+  await new Promise((resolve) => setTimeout(resolve, 150))
+  t.equal(thirdStarted, 0, 'not started while the window holds two unanswered requests, long after the interval')
+  cancel.abort()
+  await t.rejects(cancelled, { name: 'AbortedError' })
+  const answeredAt = Date.now()
+  answers[0]?.()
+  await first
+  await third
+  t.ok(thirdStarted >= answeredAt + 20, `started ${thirdStarted - answeredAt} ms after the first answer (window 20 ms)`)
+  answers[1]?.()
+  await second
+})
