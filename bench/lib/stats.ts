@@ -47,9 +47,31 @@ export async function timed (fn: () => Promise<number>): Promise<Sample> {
   return { ms: performance.now() - started, units }
 }
 
+/** A small deterministic PRNG (mulberry32), so a run's orders are reproducible. */
+function seededRandom (seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+function shuffled (n: number, random: () => number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i)
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    ;[order[i], order[j]] = [order[j]!, order[i]!]
+  }
+  return order
+}
+
 /**
- * Warm every contender up, then run `rounds` rounds; each round runs every contender once, in an order
- * rotated per round so no peer always goes first. A contender that throws is reported, not retried.
+ * Warm every contender up, then run `rounds` rounds; each round runs every contender once, in a
+ * shuffled order (seeded), so no peer always goes first or always follows the same one (and inherits
+ * its garbage). A contender that throws is reported, not retried.
  */
 export async function interleave (contenders: Contender[], rounds: number, options: { warmup?: number, pauseMs?: number, expectUnits?: number, noWarmup?: string[] } = {}): Promise<ContenderResult[]> {
   const results = contenders.map((c) => ({ name: c.name, samples: [] as Sample[], error: undefined as string | undefined }))
@@ -72,8 +94,9 @@ export async function interleave (contenders: Contender[], rounds: number, optio
       if (options.noWarmup?.includes(contenders[i]!.name) !== true) await runOne(i, false)
     }
   }
+  const random = seededRandom(0x5eed)
   for (let round = 0; round < rounds; round++) {
-    for (let k = 0; k < contenders.length; k++) await runOne((k + round) % contenders.length, true)
+    for (const i of shuffled(contenders.length, random)) await runOne(i, true)
   }
   return results.map((r) => ({
     ...r,
