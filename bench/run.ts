@@ -2,8 +2,8 @@
  * `npm run bench [-- [--quick] [--rounds N] [--profile DIR] [scenario ...]]`
  *
  * Runs the selected scenarios (default: all) one after another, prints a table, and writes the raw
- * figures to bench/results/latest(-quick).json. A full run of every scenario also replaces the
- * results block of bench/README.md. Scenarios: links, pages, fanout, memory, metadata, first-row.
+ * figures to bench/results/latest.json (a complete default run: it also replaces the results block
+ * of bench/README.md), latest-quick.json (--quick) or latest-partial.json (anything else). Scenarios: links, pages, fanout, memory, metadata, first-row.
  * Every helper process is stopped at the end; a watchdog ends a run that hangs.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -85,7 +85,10 @@ async function main (): Promise<void> {
   process.stdout.write(`\n${renderTable(reports)}\n\nTotal ${seconds.toFixed(0)} s.\n`)
   const dir = new URL('./results/', import.meta.url)
   mkdirSync(dir, { recursive: true })
-  const file = new URL(args.quick ? 'latest-quick.json' : 'latest.json', dir)
+  const complete = !args.quick && args.rounds === undefined && args.profileDir === undefined && args.names.length === Object.keys(SCENARIOS).length
+  // Only a complete default run is the record; quick and partial runs go to files git ignores.
+  const name = complete ? 'latest.json' : args.quick ? 'latest-quick.json' : 'latest-partial.json'
+  const file = new URL(name, dir)
   writeFileSync(file, JSON.stringify({
     date: new Date().toISOString(),
     command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
@@ -94,8 +97,8 @@ async function main (): Promise<void> {
     markdown: renderMarkdown(reports),
     reports
   }, null, 2) + '\n')
-  process.stdout.write(`Results written to bench/results/${args.quick ? 'latest-quick.json' : 'latest.json'}\n`)
-  if (!args.quick && args.rounds === undefined && args.profileDir === undefined && args.names.length === Object.keys(SCENARIOS).length) {
+  process.stdout.write(`Results written to bench/results/${name}\n`)
+  if (complete) {
     updateReadme(reports, info, seconds)
     process.stdout.write('bench/README.md results updated\n')
   }
