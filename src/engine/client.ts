@@ -2,6 +2,7 @@
  * A RestClient bound to one source, one credential and one run: SSRF policy from the client's hosts,
  * auth with secrets registered for redaction, limiters shared through the registry, retry settings.
  */
+import { setMaxListeners } from 'node:events'
 import { UpstreamNetworkError } from '../errors.js'
 import { authParts, credentialFingerprint, credentialHeaderNames, registerSecrets, type TokenCache, type TokenPoster } from './auth.js'
 import { execute, type ClientRuntime } from './execute.js'
@@ -37,6 +38,8 @@ function hostsFor (options: ClientOptions): Set<string> {
 }
 
 export function createRestClient (deps: ClientDeps, options: ClientOptions, run: RunContext): RestClient {
+  // Concurrent requests of one run (fan-out, known page runs, a source's own requests) each listen on it.
+  setMaxListeners(0, run.signal)
   const log = run.log.child({ source: options.source })
   const redactor = new Redactor()
   registerSecrets(options.auth, redactor)

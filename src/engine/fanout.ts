@@ -5,6 +5,7 @@
  * rows decorated with `_<parent>_<field>` then renamed. State: the parent page's start state, the
  * parent's index in it, and the child's own state.
  */
+import { setMaxListeners } from 'node:events'
 import type { FanOutDecl } from './declarations.js'
 import { LookAhead } from './buffer.js'
 import { getPath } from './select.js'
@@ -99,6 +100,7 @@ export async function * fanOutPages (input: FanOutInput): AsyncGenerator<Page & 
     if (atResume && !resumesHere && resume.parentKey !== null) input.onResumeMismatch?.(resume.parentKey, parent)
     const controller = new AbortController()
     const signal = AbortSignal.any([input.signal, controller.signal])
+    setMaxListeners(0, signal)
     const pages = new LookAhead(input.childPages(parent, resumesHere ? resume.child : null, signal), input.lookahead)
     window.push({ parent, pages, controller })
   }

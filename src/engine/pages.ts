@@ -3,6 +3,7 @@
  * incremental params to the target endpoint, validates resume state, caps total pages and keeps a
  * bounded look-ahead between the engine and its consumer.
  */
+import { setMaxListeners } from 'node:events'
 import { UnsupportedRequestError } from '../errors.js'
 import type { Endpoint, IncrementalFieldDecl, Params } from './declarations.js'
 import { LookAhead } from './buffer.js'
@@ -108,6 +109,7 @@ export async function * endpointPagesForRun (rt: ClientRuntime, endpoint: Endpoi
   const { lookahead } = limits
   const controller = new AbortController()
   const runSignal = AbortSignal.any([signal, controller.signal])
+  setMaxListeners(0, runSignal)
   const target: Target = { extraParams: {} }
   if (options.incremental !== undefined) {
     const field = endpoint.incrementalFields?.find((f) => f.field === options.incremental?.field)

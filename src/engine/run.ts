@@ -4,6 +4,7 @@
  * concurrent fetch of known runs of pages with in-order emission. Yields pages with `{ request }` state.
  */
 import { createHash } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import type { Endpoint, IncrementalFieldDecl } from './declarations.js'
 import { execute, type ClientRuntime, type Outcome } from './execute.js'
 import { pageOlderThan } from './incremental.js'
@@ -42,6 +43,8 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
   const paginator = createPaginator(endpoint.paginator)
   const controller = new AbortController()
   const signal = AbortSignal.any([input.signal, controller.signal])
+  // Known runs keep several requests in flight, each with abort listeners (undici's, waits): no leak warning.
+  setMaxListeners(0, signal)
   const events = { resource: endpoint.name, ...(input.parent !== undefined ? { parent: input.parent } : {}) }
   const fetchPage = async (request: RequestSpec): Promise<Outcome> => await execute(rt, request, {
     signal, resource: endpoint.name, parent: input.parent, rateLimitClass: endpoint.rateLimitClass, responseActions: endpoint.responseActions

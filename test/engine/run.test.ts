@@ -118,25 +118,32 @@ t.test('backpressure: a stalled consumer stops the engine after a bounded look-a
   t.equal(fake.requests.length, sent, 'nothing more after return()')
 })
 
-t.test('page_number with a known page count fetches concurrently and emits in order', async (t) => {
+const formsEndpoint: Endpoint = { name: 'forms', primaryKeys: ['id'], path: '/forms', dataSelector: 'items', paginator: { type: 'page_number', pageParam: 'page', totalPagesPath: 'page_count' } }
+
+/** Typeform-style pages (`page_count`, one row each) after `delayMs(page)`; `peak` is the most requests seen in flight. */
+async function formsFake (pageCount: number, delayMs: (page: number) => number): Promise<Awaited<ReturnType<typeof startRestFake>> & { peak: () => number }> {
   let inflight = 0
   let peak = 0
   const fake = await startRestFake({
     'GET /forms': async (req) => {
       const page = Number(req.query.get('page'))
       inflight++; peak = Math.max(peak, inflight)
-      await new Promise((resolve) => setTimeout(resolve, page === 2 ? 60 : 10))
+      await new Promise((resolve) => setTimeout(resolve, delayMs(page)))
       inflight--
-      return { json: { page_count: 6, items: [{ id: page }] } }
+      return { json: { page_count: pageCount, items: [{ id: page }] } }
     }
   })
+  return Object.assign(fake, { peak: () => peak })
+}
+
+t.test('page_number with a known page count fetches concurrently and emits in order', async (t) => {
+  const fake = await formsFake(6, (page) => page === 2 ? 60 : 10)
   const services = testServices()
   t.teardown(async () => { await services.close(); await fake.close() })
   const client = services.createClient({ source: 'T', baseUrl: fake.url, auth: { type: 'none' } }, testRun())
-  const endpoint: Endpoint = { name: 'forms', primaryKeys: ['id'], path: '/forms', dataSelector: 'items', paginator: { type: 'page_number', pageParam: 'page', totalPagesPath: 'page_count' } }
-  const { rows } = await collect(client.pages(endpoint))
+  const { rows } = await collect(client.pages(formsEndpoint))
   t.same(rows.map((r) => r.id), [1, 2, 3, 4, 5, 6])
-  t.ok(peak >= 2, `pages overlapped (peak ${peak})`)
+  t.ok(fake.peak() >= 2, `pages overlapped (peak ${fake.peak()})`)
   t.equal(fake.requests.length, 6)
 })
 
@@ -147,4 +154,22 @@ t.test('a resume state from another table or a tampered one is refused', async (
   await t.rejects(collect(client.pages(endlessEndpoint, { resumeState: { v: 1, fanout: { parentIndex: 0 } } })), UnsupportedRequestError)
   await t.rejects(collect(client.pages(endlessEndpoint, { resumeState: { v: 2, request: {} } })), UnsupportedRequestError)
   await t.rejects(collect(client.pages(endlessEndpoint, { resumeState: { v: 1, request: { method: 'GET', url: 'http://169.254.169.254/latest' } } })), /not among the hosts/)
+})
+
+t.test('no MaxListenersExceededWarning on the run signal with known pages 6 in flight (with and without a budget)', async (t) => {
+  const fake = await formsFake(30, () => 20)
+  const warnings: string[] = []
+  const onWarning = (warning: Error): void => { if (warning.name === 'MaxListenersExceededWarning') warnings.push(warning.message) }
+  process.on('warning', onWarning)
+  const services = testServices()
+  t.teardown(async () => { process.off('warning', onWarning); await services.close(); await fake.close() })
+  for (const budgets of [undefined, { default: { maxConcurrent: 6, reservoir: 1000, intervalMs: 1000 } }]) {
+    const client = services.createClient({ source: 'W', baseUrl: fake.url, auth: { type: 'none' }, ...(budgets === undefined ? {} : { budgets }) }, testRun())
+    const { rows } = await collect(client.pages(formsEndpoint))
+    t.equal(rows.length, 30)
+  }
+  t.ok(fake.peak() >= 6, `6 pages in flight (peak ${fake.peak()})`)
+  // Warnings are emitted on the next tick.
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(warnings, [], 'no listener warning')
 })
