@@ -5,7 +5,7 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { DestinationStream, Logger } from 'pino'
 import { createEngineServices, type EngineServices } from './engine/services.js'
@@ -51,6 +51,26 @@ export interface BuildAppOptions {
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>
 
+/**
+ * One access line per request, when the response is finished, instead of fastify's two (incoming and
+ * completed). Plain values only: the query string may carry anything a caller typed, so it is left out.
+ */
+class AccessLog extends LogController {
+  override incomingRequest (): void {}
+
+  override requestCompleted (error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const query = request.url.indexOf('?')
+    const fields = {
+      method: request.method,
+      url: query === -1 ? request.url : request.url.slice(0, query),
+      statusCode: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100
+    }
+    if (error === null || error === undefined) request.log.info(fields, 'request completed')
+    else request.log.error({ ...fields, err: error }, 'request errored')
+  }
+}
+
 export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
   const settings = withDemoUpstream(loadSettings({}, options.settings))
   const registry = options.sources === undefined ? sourceRegistry() : createRegistry(options.sources)
@@ -62,8 +82,7 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     genReqId: requestId,
-    // One access line per request (onResponse hook below) instead of fastify's two.
-    disableRequestLogging: true,
+    logController: new AccessLog(),
     ajv: { customOptions: { allErrors: true } },
     forceCloseConnections: 'idle',
     // Draining is answered by the hook below, as a problem document, not by fastify's plain 503 body.
@@ -95,17 +114,6 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
       reply.header('connection', 'close')
       throw new ServiceUnavailableError('The service is shutting down; retry on another instance.')
     }
-  })
-  app.addHook('onResponse', (request, reply, done) => {
-    const query = request.url.indexOf('?')
-    // Plain values only (the query string may carry anything a caller typed, so it is left out).
-    request.log.info({
-      method: request.method,
-      url: query === -1 ? request.url : request.url.slice(0, query),
-      statusCode: reply.statusCode,
-      durationMs: Math.round(reply.elapsedTime * 100) / 100
-    }, 'request completed')
-    done()
   })
   registerProblemHandlers(app)
   documentProblems(app, 500)
