@@ -1,8 +1,10 @@
 /** The source catalog: which sources exist and the form each one asks for. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import Type from 'typebox'
 import { configJsonSchema } from '../sources/config.js'
 import { SourceConfigSchema, type SourceConfig } from '../sources/fields.js'
+import type { AnySource } from '../sources/types.js'
 import { problemResponses } from '../plugins/problems.js'
 import { SourceTypeParamsSchema } from './shared.js'
 
@@ -16,7 +18,30 @@ export const SourceDetailSchema = Type.Object({
   })
 }, { title: 'SourceDetail', description: 'The source form plus the JSON Schema of its config.' })
 
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
+
+/**
+ * Catalog bodies are static (a source's form and config schema never change while the service runs), so
+ * each is serialised once, by the route's own response serializer (the bytes the schema defines), and
+ * later requests send the cached bytes: fast-json-stringify checks each `fields` item against every
+ * branch of the field union, which cost more than the rest of the request.
+ */
+function bodyCache<K> (): (reply: FastifyReply, key: K, body: () => unknown) => FastifyReply {
+  const bodies = new Map<K, Buffer>()
+  return (reply, key, body) => {
+    let bytes = bodies.get(key)
+    if (bytes === undefined) {
+      const serialized = reply.serialize(body()) // a string: the routes' serializers are compiled from JSON schemas
+      bodies.set(key, bytes = Buffer.isBuffer(serialized) ? serialized : Buffer.from(serialized as string, 'utf8'))
+    }
+    return reply.type(JSON_CONTENT_TYPE).send(bytes)
+  }
+}
+
 export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const sendList = bodyCache<boolean>()
+  const sendDetail = bodyCache<AnySource>()
+
   app.get('/sources', {
     schema: {
       operationId: 'listSources',
@@ -27,9 +52,11 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }),
       response: { 200: SourceListSchema, ...problemResponses(400) }
     }
-  }, async (request) => {
-    const sources = app.registry.list({ includeUnreleased: request.query.include_unreleased })
-    return { sources: sources.map((s): SourceConfig => s.getSourceConfig()) }
+  }, async (request, reply) => {
+    const includeUnreleased = request.query.include_unreleased === true
+    return sendList(reply, includeUnreleased, () => ({
+      sources: app.registry.list({ includeUnreleased }).map((s): SourceConfig => s.getSourceConfig())
+    }))
   })
 
   app.get('/sources/:source_type', {
@@ -40,8 +67,8 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: SourceTypeParamsSchema,
       response: { 200: SourceDetailSchema, ...problemResponses(404) }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const source = app.registry.get(request.params.source_type)
-    return { ...source.getSourceConfig(), configSchema: configJsonSchema(source.fields) as Record<string, unknown> }
+    return sendDetail(reply, source, () => ({ ...source.getSourceConfig(), configSchema: configJsonSchema(source.fields) as Record<string, unknown> }))
   })
 }

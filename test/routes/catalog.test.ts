@@ -80,3 +80,18 @@ t.test('every registered source: a valid SourceConfig, a served icon, a config s
     t.equal(detail.statusCode, 200, `${source.name}: detail`)
   }
 })
+
+t.test('catalog bodies: serialised once by the response schema, the same bytes every time', async (t) => {
+  const { app, close } = await buildTestApp()
+  t.teardown(close)
+  for (const url of ['/v1/sources', '/v1/sources?include_unreleased=true', '/v1/sources/acme']) {
+    const first = await app.inject({ method: 'GET', url })
+    const again = await app.inject({ method: 'GET', url: url.replace('acme', 'ACME') })
+    t.equal(first.headers['content-type'], 'application/json; charset=utf-8', url)
+    t.equal(again.body, first.body, `${url}: same body`)
+    t.equal(first.headers['content-length'], String(Buffer.byteLength(first.body)))
+  }
+  const list = await app.inject({ method: 'GET', url: '/v1/sources' })
+  const all = await app.inject({ method: 'GET', url: '/v1/sources?include_unreleased=true' })
+  t.not(list.body, all.body, 'the unreleased variant is cached apart')
+})
