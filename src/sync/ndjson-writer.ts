@@ -40,7 +40,7 @@ export class NdjsonWriter {
   /** Write lines now, without waiting (small, bounded lines such as logs). Returns false when not written. */
   writeNow (line: SyncLine | LogLine): boolean {
     if (this.ended) return false
-    this.#res.write(JSON.stringify(line) + '\n')
+    this.#send(JSON.stringify(line) + '\n')
     return true
   }
 
@@ -52,11 +52,13 @@ export class NdjsonWriter {
     await this.#writeChunk(chunk)
   }
 
-  /** Write one record line per row, as one chunk, then wait for room. */
-  async writeRecords (rows: readonly Row[]): Promise<void> {
-    if (this.ended || rows.length === 0) return
+  /** Write one record line per row, then `after` (the page's state line), as one chunk, then wait for room. */
+  async writeRecords (rows: readonly Row[], after?: SyncLine): Promise<void> {
+    if (this.ended || (rows.length === 0 && after === undefined)) return
+    // The record line's envelope around the row's JSON: the same text JSON.stringify({ type, data }) gives.
     let chunk = ''
     for (const row of rows) chunk += '{"type":"record","data":' + JSON.stringify(row) + '}\n'
+    if (after !== undefined) chunk += JSON.stringify(after) + '\n'
     await this.#writeChunk(chunk)
   }
 
@@ -72,7 +74,7 @@ export class NdjsonWriter {
     await new Promise<void>((resolve) => {
       const done = (): void => { res.off('close', done); resolve() }
       res.once('close', done)
-      res.write(JSON.stringify(line) + '\n', done)
+      this.#send(JSON.stringify(line) + '\n', done)
     })
     if (!res.destroyed) res.end()
   }
@@ -84,8 +86,17 @@ export class NdjsonWriter {
     if (!this.#res.destroyed) this.#res.destroy()
   }
 
+  /**
+   * Text that is all ASCII (its UTF-8 length equals its length, a fast check) is written as latin1:
+   * the same bytes, without a UTF-8 encoding pass over the chunk; anything else as UTF-8.
+   */
+  #send (text: string, callback?: () => void): boolean {
+    const encoding = Buffer.byteLength(text, 'utf8') === text.length ? 'latin1' : 'utf8'
+    return callback === undefined ? this.#res.write(text, encoding) : this.#res.write(text, encoding, callback)
+  }
+
   async #writeChunk (chunk: string): Promise<void> {
-    if (this.#res.write(chunk)) return
+    if (this.#send(chunk)) return
     if (this.ended || this.#stop?.aborted === true) return
     this.drainWaits++
     await new Promise<void>((resolve) => {

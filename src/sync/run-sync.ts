@@ -128,14 +128,13 @@ export async function streamSync (input: SyncStreamInput): Promise<SyncSummary> 
       const room = limits.maxRows === undefined ? Infinity : limits.maxRows - rows
       const written = page.rows.length > room ? page.rows.slice(0, room) : page.rows
       if (tracker !== null) for (const row of written) tracker.observe(row)
-      await writer.writeRecords(written)
+      const whole = written.length === page.rows.length
+      // The page's records and its state line go out as one chunk.
+      const state = whole && page.state !== null ? encodeResumeToken(binding, { engine: page.state, watermarks: watermarks() }) : null
+      await writer.writeRecords(written, state === null ? undefined : { type: 'state', state, rows: rows + written.length })
       if (writer.clientGone) throw run.signal.reason ?? new Error('client gone')
       rows += written.length
-      const whole = written.length === page.rows.length
-      if (whole && page.state !== null) {
-        lastState = encodeResumeToken(binding, { engine: page.state, watermarks: watermarks() })
-        await writer.write({ type: 'state', state: lastState, rows })
-      }
+      if (state !== null) lastState = state
       const rowCap = limits.maxRows !== undefined && rows >= limits.maxRows && (!whole || page.state !== null)
       const pageCap = limits.maxPages !== undefined && pages >= limits.maxPages && page.state !== null
       if (rowCap || pageCap) {

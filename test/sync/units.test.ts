@@ -103,3 +103,35 @@ t.test('engine events become log lines; held until the stream starts', async (t)
     { type: 'log', level: 'info', event: 'page_cap_reached', resource: 'notes', parent: 'customers:4' }
   ])
 })
+
+t.test('NdjsonWriter: record and state lines are byte-identical to JSON.stringify, ASCII or not', async (t) => {
+  const { createServer } = await import('node:http')
+  const { NdjsonWriter } = await import('../../src/sync/ndjson-writer.js')
+  const pages = [
+    [{ id: 1, name: 'plain ascii', nested: { a: [1, 2.5, null, true] } }, { id: 2, text: 'quote " and \\ and \n newline' }],
+    [{ id: 3, name: 'Crème brûlée', emoji: '🚀 launch', cjk: '日本語' }, { id: 4, lone: '\ud800 surrogate' }],
+    []
+  ]
+  const state = { type: 'state' as const, state: 'token-ü', rows: 4 }
+  const server = createServer((_req, res) => {
+    const writer = new NdjsonWriter(res)
+    writer.start({})
+    void (async () => {
+      await writer.writeRecords(pages[0] ?? [])
+      await writer.writeRecords(pages[1] ?? [], state)
+      await writer.writeRecords(pages[2] ?? [], { type: 'state', state: 'ascii', rows: 4 })
+      await writer.finish({ type: 'end', rows: 4, last_value: null, earliest_value: null })
+    })()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { server.close() })
+  const address = server.address() as { port: number }
+  const body = await (await fetch(`http://127.0.0.1:${address.port}/`)).text()
+  const expected = [
+    ...pages.flat().map((data) => JSON.stringify({ type: 'record', data })),
+    JSON.stringify(state),
+    JSON.stringify({ type: 'state', state: 'ascii', rows: 4 }),
+    JSON.stringify({ type: 'end', rows: 4, last_value: null, earliest_value: null })
+  ].join('\n') + '\n'
+  t.equal(body, expected)
+})
