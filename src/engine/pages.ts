@@ -39,12 +39,14 @@ function badState (endpoint: Endpoint): UnsupportedRequestError {
   return new UnsupportedRequestError(`The resume state does not belong to table "${endpoint.name}".`, [{ path: '/resume_state', message: 'does not match this table' }])
 }
 
-function requestFromState (state: ResumeState | null, endpoint: Endpoint): RequestSpec | null {
+function requestFromState (state: ResumeState | null, endpoint: Endpoint): { request: RequestSpec, pagesBefore: number } | null {
   if (state === null) return null
   const request = state.request as RequestSpec | undefined
   if (state.v !== 1 || request === undefined || typeof request !== 'object' || typeof request.url !== 'string' ||
     (request.method !== 'GET' && request.method !== 'POST')) throw badState(endpoint)
-  return request
+  const pagesBefore = state.pages ?? 0
+  if (typeof pagesBefore !== 'number' || !Number.isInteger(pagesBefore) || pagesBefore < 0) throw badState(endpoint)
+  return { request, pagesBefore }
 }
 
 function fanOutStateFrom (state: ResumeState | null, endpoint: Endpoint): FanOutState | null {
@@ -59,11 +61,13 @@ function plainPages (ctx: Context, endpoint: Endpoint, path: string, resume: Res
   const first = buildFirstRequest(ctx.rt.options.baseUrl, endpoint, path, target.extraParams)
   const descending = endpoint.sortMode === 'desc' && target.incremental !== undefined &&
     target.incremental.lastValue !== null && target.incremental.lastValue !== undefined
+  const resumed = requestFromState(resume, endpoint)
   return paginate({
     rt: ctx.rt,
     endpoint,
     first,
-    resume: requestFromState(resume, endpoint),
+    resume: resumed?.request ?? null,
+    pagesBefore: resumed?.pagesBefore ?? 0,
     signal,
     ...(parent !== undefined ? { parent } : {}),
     ...(descending && target.incremental !== undefined ? { stopBefore: target.incremental } : {}),

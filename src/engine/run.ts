@@ -1,7 +1,8 @@
 /**
  * The page loop for one endpoint instance (one parent, or no fan-out): first request (or the resumed
  * one), paginator steps, guards (empty page, page cap, loop detection, descending watermark stop) and
- * concurrent fetch of known runs of pages with in-order emission. Yields pages with `{ request }` state.
+ * concurrent fetch of known runs of pages with in-order emission. Yields pages with `{ request, pages }` state:
+ * the next request and how many pages came before it (the page cap counts across resumes).
  */
 import { createHash } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
@@ -19,6 +20,8 @@ export interface PageLoopInput {
   first: RequestSpec
   /** Request to resume with (from a previous page's state). */
   resume: RequestSpec | null
+  /** Pages this loop had already fetched before the resume point (so the page cap holds across resumes). */
+  pagesBefore?: number
   signal: AbortSignal
   /** Parent id for events (fan-out). */
   parent?: string
@@ -53,7 +56,7 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
   const seen = new Set([requestKey(start)])
   const queue: RequestSpec[] = [start]
   const inflight: Array<{ request: RequestSpec, outcome: Promise<Outcome> }> = []
-  let pages = 0
+  let pages = input.pagesBefore ?? 0
   try {
     for (;;) {
       while (inflight.length < Math.max(1, input.window) && queue.length > 0) {
@@ -91,7 +94,7 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
         yield { rows, state: null }
         return
       }
-      yield { rows, state: upcoming === undefined ? null : { v: 1, request: upcoming } }
+      yield { rows, state: upcoming === undefined ? null : { v: 1, request: upcoming, pages } }
     }
   } finally {
     controller.abort()
