@@ -1,6 +1,6 @@
 /** The Demo source: form, tables, credential check, pipeline plumbing, and the out-of-the-box path. */
-import { createServer } from 'node:net'
 import t from 'tap'
+import { freePort } from '../helpers/free-port.js'
 import pino from 'pino'
 import { buildApp } from '../../src/app.js'
 import { createEngineServices } from '../../src/engine/services.js'
@@ -101,13 +101,6 @@ t.test('non-retryable errors: blocked addresses and a base URL that is not the s
   t.match(transient, { retryable: true, code: 'UPSTREAM_HTTP_ERROR' })
 })
 
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 t.test('out of the box: the service streams Demo rows from its own sample API, private upstreams still blocked', async (t) => {
   const port = await freePort()

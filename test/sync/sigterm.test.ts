@@ -4,21 +4,14 @@
  * its last state, then exits 0.
  */
 import { spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { freePort } from '../helpers/free-port.js'
 import type { SyncLine } from '../../src/sync/lines.js'
 import { checkLine } from './helpers.js'
 
 const SERVER = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
 
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 t.test('SIGTERM during a Demo sync: error line with the last state, then a clean exit', async (t) => {
   const port = await freePort()
