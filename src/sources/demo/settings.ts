@@ -27,6 +27,10 @@ const UPDATED_AT = {
   converter: 'iso_no_millis'
 } as const
 
+/** Every table is partitioned by month of its immutable creation time. */
+const BY_CREATED_AT = { partitionKey: 'created_at', partitionMode: 'datetime', partitionFormat: 'month' } as const
+const PAGE_SIZE = { param: 'limit', value: DEMO_DEFAULTS.pageSize }
+
 export const DEMO_ENDPOINTS = defineEndpoints([
   {
     name: 'customers',
@@ -34,12 +38,10 @@ export const DEMO_ENDPOINTS = defineEndpoints([
     description: 'Customers of the sample shop (Link-header pagination, updated_since filter).',
     path: '/customers',
     paginator: { type: 'link_header' },
-    pageSize: { param: 'limit', value: DEMO_DEFAULTS.pageSize },
+    pageSize: PAGE_SIZE,
     incrementalFields: [UPDATED_AT],
     primaryKeys: ['id'],
-    partitionKey: 'created_at',
-    partitionMode: 'datetime',
-    partitionFormat: 'month',
+    ...BY_CREATED_AT,
     sortMode: 'asc'
   },
   {
@@ -49,12 +51,10 @@ export const DEMO_ENDPOINTS = defineEndpoints([
     path: '/orders',
     dataSelector: 'data',
     paginator: { type: 'cursor', cursorPath: 'next_cursor', param: 'cursor' },
-    pageSize: { param: 'limit', value: DEMO_DEFAULTS.pageSize },
+    pageSize: PAGE_SIZE,
     incrementalFields: [UPDATED_AT],
     primaryKeys: ['id'],
-    partitionKey: 'created_at',
-    partitionMode: 'datetime',
-    partitionFormat: 'month',
+    ...BY_CREATED_AT,
     sortMode: 'asc'
   },
   {
@@ -64,11 +64,9 @@ export const DEMO_ENDPOINTS = defineEndpoints([
     path: '/customers/{customer_id}/notes',
     dataSelector: 'data',
     paginator: { type: 'cursor', cursorPath: 'next_cursor', param: 'cursor' },
-    pageSize: { param: 'limit', value: DEMO_DEFAULTS.pageSize },
+    pageSize: PAGE_SIZE,
     primaryKeys: ['id'],
-    partitionKey: 'created_at',
-    partitionMode: 'datetime',
-    partitionFormat: 'month',
+    ...BY_CREATED_AT,
     sortMode: 'asc',
     pageCap: NOTES_PAGE_CAP,
     responseActions: [{ status: 404, action: 'ignore' }],
