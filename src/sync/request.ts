@@ -1,14 +1,15 @@
 /**
- * The sync request body and the checks made on it before any byte is streamed: the table exists, the
- * sync type and incremental field fit it, and a resume token belongs to it. Each failure is a 4xx
+ * The sync request body and the checks made on it before any byte is streamed: the table exists and
+ * the watermarks fit its incremental field (the sync type and field themselves are checked by
+ * `resolveIncrementalField` in sources/catalog.ts, which sources use too). Each failure is a 4xx
  * problem naming the field.
  */
 import Type, { type Static } from 'typebox'
 import type { IncrementalFieldDecl } from '../engine/declarations.js'
 import { comparable } from '../engine/incremental.js'
-import { SchemaNotFoundError, UnsupportedRequestError, ValidationError, type FieldError } from '../errors.js'
+import { SchemaNotFoundError, ValidationError, type FieldError } from '../errors.js'
 import { ConfigSchema } from '../routes/shared.js'
-import { SyncTypeSchema, type SourceSchema, type SyncType } from '../sources/types.js'
+import { SyncTypeSchema, type SourceSchema } from '../sources/types.js'
 import { ResumeTokenSchema, WatermarkValueSchema } from './lines.js'
 
 export const SyncLimitsSchema = Type.Object({
@@ -33,29 +34,6 @@ export function findTable (schemas: readonly SourceSchema[], sourceName: string,
   const table = schemas.find((s) => s.name === name)
   if (table === undefined) throw new SchemaNotFoundError(sourceName, name)
   return table
-}
-
-/**
- * The incremental field a sync binds (null for full refresh): the one named, or the table's only one.
- * Refuses a table that does not support the sync type and a field the table does not declare.
- */
-export function resolveIncrementalField (table: SourceSchema, syncType: SyncType, requested: string | undefined): IncrementalFieldDecl | null {
-  if (syncType === 'full_refresh') return null
-  const supported = syncType === 'incremental' ? table.supports_incremental : table.supports_append
-  if (!supported) {
-    throw new UnsupportedRequestError(`Table "${table.name}" does not support ${syncType} syncs.`,
-      [{ path: '/sync_type', message: `${syncType} is not supported by table "${table.name}"` }])
-  }
-  const declared = table.incremental_fields
-  const choices = declared.map((f) => `"${f.field}"`).join(', ')
-  const chosen = requested === undefined ? (declared.length === 1 ? declared[0] : undefined) : declared.find((f) => f.field === requested)
-  if (chosen === undefined) {
-    const message = requested === undefined
-      ? `is required for ${syncType} syncs of table "${table.name}" (one of: ${choices})`
-      : `is not an incremental field of table "${table.name}" (one of: ${choices})`
-    throw new UnsupportedRequestError(`incremental_field ${message}.`, [{ path: '/incremental_field', message }])
-  }
-  return { field: chosen.field, type: chosen.field_type, label: chosen.label }
 }
 
 /** Stored watermarks must be readable as the field's type (else the engine could not send them upstream). */
