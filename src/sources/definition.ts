@@ -248,7 +248,7 @@ export const SourceDefinitionSchema = Type.Object({
   caption: Type.Optional(Type.String()),
   category: Type.String(),
   docsUrl: Type.Optional(Type.String()),
-  /** SVG file beside the definition; served at /static/services/<name in lower case>.svg. */
+  /** SVG file beside the definition; served at /static/services/<name in kebab-case>.svg (AcmeWidgets → acme-widgets.svg). */
   icon: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]+\\.svg$' })),
   releaseStatus: Type.Optional(ReleaseStatusSchema),
   betaSource: Type.Optional(Type.Boolean()),
