@@ -13,8 +13,10 @@ import { UpstreamAuthError, UpstreamHttpError, ValidationError, type AppError } 
 import { describeError } from '../../src/sources/error-rules.js'
 import { SourceConfigSchema } from '../../src/sources/fields.js'
 import { getSource } from '../../src/sources/registry.js'
-import { normaliseApiBaseUrl, parseOrganizationSlug } from '../../src/sources/sentry/sentry.js'
-import { sentrySource } from '../../src/sources/sentry/source.js'
+import type { SourceDefinition } from '../../src/sources/definition.js'
+import { defineRestSource } from '../../src/sources/rest-source.js'
+import { normaliseApiBaseUrl, parseOrganizationSlug, sentryHooks } from '../../src/sources/sentry/sentry.js'
+import { SENTRY_DEFINITION, sentrySource } from '../../src/sources/sentry/source.js'
 import type { SourceContext } from '../../src/sources/types.js'
 import { ALL_SCOPES, startFakeSentry, type FakeSentry } from '../fakes/sentry.js'
 
@@ -229,6 +231,23 @@ t.test('error rules: 401, 403 and 404 are permanent and explained; a 429 that ou
   t.match(describe(new UpstreamAuthError('x', 403, url, { vendorMessage: 'You do not have permission to perform this action.' })), { retryable: false, message: /event:read/ })
   t.match(describe(new UpstreamHttpError('x', 404, url, { vendorMessage: 'The requested resource does not exist' })), { retryable: false, message: /organization slug/ })
   t.equal(describe(new UpstreamHttpError('x', 429, url, { retryable: true, vendorMessage: 'You are attempting to use this endpoint too frequently.' })), null)
+})
+
+t.test('the definition is plain data: loaded from its JSON form it syncs a table exactly like the compiled source', async (t) => {
+  const json = JSON.parse(JSON.stringify(SENTRY_DEFINITION)) as SourceDefinition
+  t.same(json, SENTRY_DEFINITION, 'nothing is lost in a JSON round trip')
+  const fromJson = defineRestSource(json, sentryHooks)
+  const payload = { config: { auth_token: CANARY, organization_slug: 'https://acme.sentry.io/' }, schema: 'project_client_keys' }
+  const bodies: string[] = []
+  for (const sources of [[fromJson], [sentrySource]]) {
+    const own = await buildApp({ settings: { LOG_LEVEL: 'silent', UPSTREAM_BASE_URLS: { Sentry: fake.url }, ALLOW_PRIVATE_UPSTREAMS: true }, services, sources })
+    const response = await own.inject({ method: 'POST', url: '/v1/sources/sentry/sync', payload })
+    t.equal(response.statusCode, 200)
+    bodies.push(response.body.split('\n').filter((l) => !l.includes('"type":"state"')).join('\n'))
+    await own.close()
+  }
+  t.ok((bodies[0]?.match(/"type":"record"/g) ?? []).length > 0, 'records')
+  t.equal(bodies[0], bodies[1], 'the same lines, byte for byte')
 })
 
 t.test('the token never reaches a log line or a response', async (t) => {
