@@ -16,7 +16,7 @@ import { buildOrg, type FakeOrg, type FakeOrgSpec, type Json } from './sentry-da
 export { DEFAULT_PROJECTS, type FakeOrg, type FakeOrgSpec } from './sentry-data.js'
 
 export const FAKE_SENTRY_TOKEN = 'sntryu_fake0123456789abcdef0123456789abcdef0123456789abcdef01234567'
-export const ALL_SCOPES = ['org:read', 'project:read', 'team:read', 'member:read', 'event:read', 'project:releases']
+export const ALL_SCOPES = ['org:read', 'project:read', 'member:read', 'event:read']
 
 export const INVALID_TOKEN = { detail: 'Invalid token' }
 export const NO_CREDENTIALS = { detail: 'Authentication credentials were not provided.' }
@@ -189,8 +189,10 @@ export async function startFakeSentry (options: FakeSentryOptions = {}): Promise
     // '', 'api', '0', kind, ...rest, '' — every Sentry path ends with a slash.
     if (parts[1] !== 'api' || parts[2] !== '0' || parts.at(-1) !== '') return false
     const rest = parts.slice(3, -1).map((p) => decodeURIComponent(p))
-    const need = (scope: string): boolean => {
-      if (grant.scopes.includes(scope) || grant.scopes.includes(scope.replace(/:read$/, ':write')) || grant.scopes.includes(scope.replace(/:read$/, ':admin'))) return true
+    // Any of the listed scopes will do; a :write or :admin scope includes its :read.
+    const need = (...scopes: string[]): boolean => {
+      const held = (scope: string): boolean => grant.scopes.includes(scope) || grant.scopes.includes(scope.replace(/:read$/, ':write')) || grant.scopes.includes(scope.replace(/:read$/, ':admin'))
+      if (scopes.some(held)) return true
       send(res, 403, NO_PERMISSION, headers)
       return false
     }
@@ -203,16 +205,16 @@ export async function startFakeSentry (options: FakeSentryOptions = {}): Promise
     if (rest[0] === 'organizations' && rest.length === 3) {
       const org = orgFor(rest[1])
       if (org === null) return true
-      const list: Record<string, { scope: string, items: () => unknown[] }> = {
-        projects: { scope: 'org:read', items: () => org.projects },
-        teams: { scope: 'team:read', items: () => org.teams },
-        members: { scope: 'member:read', items: () => org.members },
-        releases: { scope: 'project:releases', items: () => [...org.releases].sort((a, b) => Date.parse(String(b.dateCreated)) - Date.parse(String(a.dateCreated))) },
-        monitors: { scope: 'org:read', items: () => org.monitors }
+      const list: Record<string, { scopes: string[], items: () => unknown[] }> = {
+        projects: { scopes: ['org:read'], items: () => org.projects },
+        teams: { scopes: ['org:read', 'team:read'], items: () => org.teams },
+        members: { scopes: ['member:read'], items: () => org.members },
+        releases: { scopes: ['project:read', 'project:releases'], items: () => [...org.releases].sort((a, b) => Date.parse(String(b.dateCreated)) - Date.parse(String(a.dateCreated))) },
+        monitors: { scopes: ['org:read'], items: () => org.monitors }
       }
       const kind = rest[2] as string
       if (kind === 'environments') {
-        if (!need('project:read')) return true
+        if (!need('org:read')) return true
         const visibility = url.searchParams.get('visibility') ?? 'active'
         if (!['active', 'hidden', 'all'].includes(visibility)) throw new BadRequest("Invalid value for 'visibility', valid values are: 'active', 'hidden', 'all'")
         const rows = org.environments.filter((e) => visibility === 'all' || (visibility === 'hidden') === e.isHidden).map((e) => ({ id: e.id, name: e.name }))
@@ -236,7 +238,7 @@ export async function startFakeSentry (options: FakeSentryOptions = {}): Promise
       }
       const entry = list[kind]
       if (entry === undefined) return false
-      if (!need(entry.scope)) return true
+      if (!need(...entry.scopes)) return true
       paginate(res, url, entry.items(), 'per_page', headers)
       return true
     }

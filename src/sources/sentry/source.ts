@@ -9,7 +9,7 @@ import { DEFAULT_API_BASE_URL, SENTRY_DEFAULTS, SENTRY_ENDPOINTS } from './setti
 
 export const SOURCE_NAME = 'Sentry'
 
-const SCOPES_HINT = 'The token needs the scopes org:read (projects, monitors), project:read (project events, client keys, environments), event:read (issues, issue events), team:read (teams), member:read (members) and project:releases (releases).'
+const SCOPES_HINT = 'The token needs the scopes org:read (projects, teams, environments, monitors), project:read (releases, project events, client keys), event:read (issues, issue events) and member:read (members).'
 
 /**
  * Request budget per token. Sentry limits each caller per endpoint in fixed windows of about a second and
@@ -39,7 +39,7 @@ export const SENTRY_DEFINITION = {
       required: true,
       placeholder: 'sntryu_...',
       secret: true,
-      caption: 'A personal token (User settings → Personal Tokens) or an internal integration token with read scopes: org:read, project:read, event:read, team:read, member:read and project:releases.'
+      caption: 'A personal token (User settings → Personal Tokens) or an internal integration token with the read scopes org:read, project:read, event:read and member:read.'
     },
     {
       type: 'text',
