@@ -17,16 +17,10 @@ import {
 } from '../engine/declarations.js'
 import { RateBudgetSchema, RateLimitHeadersSchema, RetryOptionsSchema, ScopesSchema } from '../engine/client-options.js'
 import { schemaProblems } from '../engine/schema-problems.js'
-import { FieldSchema, ReleaseStatusSchema } from './fields.js'
+import { FieldSchema, ReleaseStatusSchema, type DeepReadonly } from './fields.js'
 
 const strict = { additionalProperties: false } as const
 
-/**
- * Definitions are written `as const` (so the config type derives from the literal form) or parsed from
- * JSON; both must fit, so the static types are deeply readonly.
- */
-export type DeepReadonly<T> = T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepReadonly<U>>
-  : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T
 
 // ---------------------------------------------------------------------------------------------
 // References to config values

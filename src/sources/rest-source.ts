@@ -11,7 +11,7 @@ import {
 import type { AuthConfig } from '../engine/client-options.js'
 import { ValidationError } from '../errors.js'
 import { assertFieldDecls } from './config.js'
-import { checkPipelineInputs, findEndpoint, responseMetadata, schemasFromEndpoints } from './catalog.js'
+import { checkPipelineInputs, findEndpoint, responseMetadata, schemasFromEndpoints } from './tables.js'
 import { runCheck } from './check.js'
 import { chooseBaseUrl, sourceClient } from './client.js'
 import {
