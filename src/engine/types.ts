@@ -29,6 +29,11 @@ export interface RunContext {
   signal: AbortSignal
   log: Logger
   onEvent?: (event: EngineEvent) => void
+  /**
+   * A person is waiting (a credential check on a form): the client uses the engine's short interactive
+   * policy (`EngineSettings.interactive`: few attempts, one total deadline) instead of the sync one.
+   */
+  interactive?: boolean
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -76,8 +81,11 @@ export interface ClientOptions {
   baseUrl: string
   auth: AuthConfig
   headers?: Record<string, string>
-  /** Hosts requests may go to; default: the base URL's host. Next links elsewhere are refused. */
-  allowedHosts?: string[]
+  /**
+   * Origins (`scheme://host[:port]`) requests may go to, credentials included; default: the base URL's
+   * origin. A next link, redirect or resume state naming any other origin is refused before connecting.
+   */
+  allowedOrigins?: string[]
   /** Budgets by rate-limit class; `default` applies to endpoints without a class. */
   budgets?: Record<string, RateBudget>
   rateLimitHeaders?: RateLimitHeaders
