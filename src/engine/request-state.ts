@@ -13,6 +13,12 @@ import type { RequestSpec } from './types.js'
 
 /** Compact request: every key optional, absent = as in the first request. */
 export interface RequestState {
+  /**
+   * A followed URL (params cleared) written as changes to the first request's URL with its params in
+   * the query: `name → value` set in place (appended when new), `null` deleted. Used only when replaying
+   * the changes gives exactly the URL followed (checked when encoding); `u` otherwise.
+   */
+  q?: Record<string, string | null>
   /** URL: `/path?query` or `?query` relative to the base URL, or absolute when outside it. */
   u?: string
   m?: 'GET' | 'POST'
@@ -44,11 +50,44 @@ function paramsDelta (params: Params | undefined, first: Params | undefined): Pa
 
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b)
 
+/** The first request's URL with its params in the query, as prepareRequest sends them. */
+function effectiveUrl (first: RequestSpec): URL {
+  const url = new URL(first.url)
+  for (const [name, value] of Object.entries(first.params ?? {})) {
+    if (value !== null && value !== undefined) url.searchParams.set(name, String(value))
+  }
+  return url
+}
+
+function applyQuery (url: URL, changes: Readonly<Record<string, string | null>>): URL {
+  const out = new URL(url)
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === null) out.searchParams.delete(name)
+    else out.searchParams.set(name, value)
+  }
+  return out
+}
+
+/** Query changes that turn the first request's URL into `target` exactly, or undefined. */
+function queryChanges (target: string, first: RequestSpec): Record<string, string | null> | undefined {
+  let from: URL
+  let to: URL
+  try { from = effectiveUrl(first); to = new URL(target) } catch { return undefined }
+  if (from.origin !== to.origin || from.pathname !== to.pathname) return undefined
+  const changes: Record<string, string | null> = {}
+  for (const name of new Set(from.searchParams.keys())) if (!to.searchParams.has(name)) changes[name] = null
+  for (const [name, value] of to.searchParams) if (from.searchParams.get(name) !== value) changes[name] = value
+  return applyQuery(from, changes).href === to.href ? changes : undefined
+}
+
 export function encodeRequest (request: RequestSpec, first: RequestSpec, baseUrl: string): RequestState {
   const state: RequestState = {}
-  if (request.url !== first.url) state.u = relativeUrl(request.url, baseUrl)
+  const followed = request.params === undefined && first.params !== undefined
+  const q = followed && request.url !== first.url ? queryChanges(request.url, first) : undefined
+  if (q !== undefined) state.q = q
+  else if (request.url !== first.url) state.u = relativeUrl(request.url, baseUrl)
   if (request.method !== first.method) state.m = request.method
-  const p = paramsDelta(request.params, first.params)
+  const p = q === undefined ? paramsDelta(request.params, first.params) : undefined
   if (p !== undefined) state.p = p
   if (request.json !== undefined && !sameJson(request.json, first.json)) state.j = request.json
   if (request.headers !== undefined && !sameJson(request.headers, first.headers)) state.h = request.headers
@@ -65,7 +104,8 @@ const isParamValue = (value: unknown): boolean => value === null || ['string', '
 export function decodeRequest (state: unknown, first: RequestSpec, baseUrl: string, policy: Pick<TargetPolicy, 'allowedOrigins'>,
   bad: () => UnsupportedRequestError): RequestSpec {
   if (!isRecord(state)) throw bad()
-  const { u, m, p, j, h } = state
+  const { q, u, m, p, j, h } = state
+  if (q !== undefined && !(isRecord(q) && Object.values(q).every((v) => v === null || typeof v === 'string') && u === undefined && p === undefined)) throw bad()
   if (u !== undefined && typeof u !== 'string') throw bad()
   if (m !== undefined && m !== 'GET' && m !== 'POST') throw bad()
   if (p !== undefined && p !== null && !(isRecord(p) && Object.values(p).every(isParamValue))) throw bad()
@@ -77,13 +117,13 @@ export function decodeRequest (state: unknown, first: RequestSpec, baseUrl: stri
     url = u === '' || u.startsWith('/') || u.startsWith('?') ? trimBase(baseUrl) + u : u
   }
   let parsed: URL
-  try { parsed = new URL(url) } catch { throw bad() }
+  try { parsed = q === undefined ? new URL(url) : applyQuery(effectiveUrl(first), q as Record<string, string | null>) } catch { throw bad() }
   const origin = originOf(parsed)
   if (!policy.allowedOrigins.has(origin)) {
     throw new BlockedTargetError(`The resume state names origin ${origin}, which is not among the origins this source may call.`, { origin })
   }
   const request: RequestSpec = { method: (m as 'GET' | 'POST' | undefined) ?? first.method, url: parsed.href }
-  const params = p === null ? undefined : p === undefined ? first.params : { ...first.params, ...(p as Params) }
+  const params = p === null || q !== undefined ? undefined : p === undefined ? first.params : { ...first.params, ...(p as Params) }
   if (params !== undefined) request.params = params
   const json = (j as Record<string, unknown> | undefined) ?? first.json
   if (json !== undefined) request.json = json
