@@ -53,7 +53,13 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const table = findTable(await source.getSchemas(config, ctx).catch((error: unknown) => { throw withTargetField(error, source, config) }), source.name, body.schema)
     const incremental = resolveIncrementalField(table, syncType, body.incremental_field)
     checkWatermarks(incremental, body)
-    const binding: ResumeBinding = { source: source.name, schema: table.name, syncType, incrementalField: incremental?.field ?? null }
+    const binding: ResumeBinding = {
+      source: source.name,
+      schema: table.name,
+      syncType,
+      incrementalField: incremental?.field ?? null,
+      requested: { lastValue: body.last_value ?? null, earliestValue: body.earliest_value ?? null }
+    }
     const resumeToken = body.resume_state ?? null
     const resumed = resumeToken === null ? null : app.resumeTokens.decode(resumeToken, binding)
     if (app.lifecycle.shuttingDown) throw new ServiceUnavailableError('The service is shutting down; retry the sync on another instance.')

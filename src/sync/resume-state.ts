@@ -19,12 +19,17 @@ const TAG_CHARS = 22
 /** Shortest accepted secret, in bytes. */
 export const MIN_SECRET_BYTES = 32
 
-/** What a token must match: the table it was issued for. */
+/** What a token must match: the table it was issued for, and the watermarks the run was asked to start from. */
 export interface ResumeBinding {
   source: string
   schema: string
   syncType: SyncType
   incrementalField: string | null
+  /**
+   * The request's `last_value` / `earliest_value` (absent: null). A resumed request is rebuilt on them
+   * (they become request params), so resuming with other values would mix two filters in one run.
+   */
+  requested?: Watermarks
 }
 
 export interface Watermarks {
@@ -41,7 +46,8 @@ export interface ResumePoint {
 
 /**
  * The JSON inside a token. A state line follows every page, so keys are one letter and null fields are
- * left out: s source, t table, y sync type, f incremental field, e engine state, l/a last/earliest value.
+ * left out: s source, t table, y sync type, f incremental field, e engine state, l/a last/earliest value
+ * so far, r the requested watermarks.
  */
 interface Envelope {
   v: number
@@ -52,6 +58,8 @@ interface Envelope {
   e: ResumeState
   l?: string | number
   a?: string | number
+  /** The requested [last_value, earliest_value] when either is set. */
+  r?: [string | number | null, string | number | null]
 }
 
 function refuse (message: string): never {
@@ -60,6 +68,10 @@ function refuse (message: string): never {
 
 function isWatermark (value: unknown): value is string | number | null {
   return value === null || typeof value === 'string' || typeof value === 'number'
+}
+
+function requestedOf (binding: ResumeBinding): [string | number | null, string | number | null] {
+  return [binding.requested?.lastValue ?? null, binding.requested?.earliestValue ?? null]
 }
 
 /** A fresh random secret, for a service started without RESUME_TOKEN_SECRET (tokens die with the process). */
@@ -89,6 +101,8 @@ export class ResumeTokens {
     if (binding.incrementalField !== null) envelope.f = binding.incrementalField
     if (point.watermarks.lastValue !== null) envelope.l = point.watermarks.lastValue
     if (point.watermarks.earliestValue !== null) envelope.a = point.watermarks.earliestValue
+    const requested = requestedOf(binding)
+    if (requested[0] !== null || requested[1] !== null) envelope.r = requested
     const body = Buffer.from(JSON.stringify(envelope)).toString('base64url')
     return `${body}.${this.#tag(this.#keys[0] as Buffer, body).toString()}`
   }
@@ -118,6 +132,12 @@ export class ResumeTokens {
     if (envelope.t !== binding.schema) mismatches.push(`table "${String(envelope.t)}"`)
     if (envelope.y !== binding.syncType) mismatches.push(`sync type "${String(envelope.y)}"`)
     if (field !== binding.incrementalField) mismatches.push(`incremental field "${String(field)}"`)
+    const requested = requestedOf(binding)
+    const issued = envelope.r ?? [null, null]
+    if (mismatches.length === 0 && (issued[0] !== requested[0] || issued[1] !== requested[1])) {
+      refuse(`was issued for last_value ${JSON.stringify(issued[0])} and earliest_value ${JSON.stringify(issued[1])}; ` +
+        'resume with the values the run started with')
+    }
     if (mismatches.length > 0) {
       refuse(`belongs to ${mismatches.join(', ')}, not to this request (source "${binding.source}", table "${binding.schema}", ` +
         `sync type "${binding.syncType}", incremental field "${String(binding.incrementalField)}")`)

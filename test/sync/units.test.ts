@@ -42,6 +42,16 @@ t.test('resume tokens are HMAC-signed: a recomputed plain digest, another secret
   t.same(decodeResumeToken(withTag(body ?? ''), binding), point, 'the tag is HMAC-SHA-256 of the body, 22 base64url characters')
 })
 
+t.test('a token is bound to the watermarks its run was asked to start from', async (t) => {
+  const asked = { ...binding, requested: { lastValue: '2024-01-01T00:00:00Z', earliestValue: null } }
+  const token = tokens.encode(asked, point)
+  t.same(tokens.decode(token, asked), point)
+  for (const requested of [{ lastValue: '2024-06-01T00:00:00Z', earliestValue: null }, { lastValue: null, earliestValue: null }]) {
+    t.throws(() => tokens.decode(token, { ...binding, requested }), { errors: [{ path: '/resume_state', message: /last_value "2024-01-01T00:00:00Z"/ }] })
+  }
+  t.throws(() => tokens.decode(tokens.encode(binding, point), asked), ValidationError, 'and the other way round')
+})
+
 t.test('resume token secrets rotate: the first signs, every one verifies; short secrets are refused', async (t) => {
   const old = new ResumeTokens([SECRET])
   const rotated = new ResumeTokens(['the-new-secret-of-at-least-32-bytes', SECRET])
