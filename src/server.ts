@@ -60,7 +60,7 @@ async function main (): Promise<void> {
   try {
     app = await startServer({ settings })
   } catch (error) {
-    if (error instanceof ExposureError) {
+    if (error instanceof ExposureError || error instanceof SettingsError) {
       process.stderr.write(`${error.message}\n`)
       process.exit(2)
     }

@@ -317,9 +317,12 @@ export function defineRestSource<const D extends SourceDefinition> (input: D, ho
     const client = definition.client
     const typed = client.baseUrl.field === undefined ? undefined : getPath(config, client.baseUrl.field)
     // The definition's parts are deeply readonly; the engine only reads them.
+    const baseUrl = chooseBaseUrl(typeof typed === 'string' ? typed : undefined, ctx, fillTemplate(client.baseUrl.default, scope) ?? client.baseUrl.default)
     const options = {
       source: definition.name,
-      baseUrl: chooseBaseUrl(typeof typed === 'string' ? typed : undefined, ctx, fillTemplate(client.baseUrl.default, scope) ?? client.baseUrl.default),
+      baseUrl,
+      // The base URL's origin, plus the origins the definition declares (e.g. a vendor's uploads host).
+      ...(client.allowedOrigins === undefined ? {} : { allowedOrigins: [baseUrl, ...client.allowedOrigins] }),
       auth: resolveAuth(client.auth, scope),
       ...(client.headers === undefined ? {} : { headers: resolveRecord(client.headers, (v) => resolveText(v, scope)) }),
       ...(client.budgets === undefined ? {} : { budgets: client.budgets }),
