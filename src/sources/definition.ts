@@ -218,7 +218,8 @@ export type CheckDecl = DeepReadonly<Static<typeof CheckSchema>>
 /**
  * How a failure is told to the user and whether a sync runner should retry it. Matched on the error's
  * stable `code` and upstream `status`, plus (where a vendor needs it) a substring of the vendor's own
- * message; the first rule that matches wins. `message: null` keeps the engine's message.
+ * message; the first rule that matches wins. `message: null` keeps the engine's message; `{error}` in a
+ * message stands for it.
  */
 export const ErrorRuleSchema = Type.Object({
   code: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),

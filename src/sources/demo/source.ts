@@ -90,7 +90,7 @@ export const DEMO_DEFINITION = {
   },
   errors: [
     // The engine's words name the refused origin or address; never retried.
-    { code: 'UPSTREAM_TARGET_BLOCKED', message: null },
+    { code: 'UPSTREAM_TARGET_BLOCKED', message: '{error} Leave the Demo base URL empty to use the built-in sample API, or set ALLOW_PRIVATE_UPSTREAMS for a private one.' },
     { status: 400, message: null },
     { status: 404, message: 'The Demo base URL does not serve the sample API (HTTP 404). Leave it empty to use the built-in one.' }
   ]
