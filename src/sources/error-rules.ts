@@ -25,9 +25,19 @@ export function matchErrorRule (rules: readonly ErrorRule[], error: AppError): E
     (rule.vendorMessage === undefined || vendor.includes(rule.vendorMessage.toLowerCase())))
 }
 
+/** `{path}` in a rule's message: the upstream path that failed (no host, no query), e.g. `/v1/charges`. */
+function fillPath (message: string, error: AppError): string {
+  if (!message.includes('{path}')) return message
+  let path = 'this resource'
+  if (error instanceof UpstreamHttpError) {
+    try { path = new URL(error.url).pathname } catch { /* not a URL: keep the generic words */ }
+  }
+  return message.replaceAll('{path}', path)
+}
+
 /** How the first matching rule describes `error`; null when no rule matches. */
 export function describeError (rules: readonly ErrorRule[], error: AppError): ErrorDescription | null {
   const rule = matchErrorRule(rules, error)
   if (rule === undefined) return null
-  return { message: rule.message ?? error.message, retryable: rule.retryable ?? false }
+  return { message: rule.message === null ? error.message : fillPath(rule.message, error), retryable: rule.retryable ?? false }
 }
