@@ -13,7 +13,8 @@ import { AppError, UpstreamAuthError, UpstreamHttpError } from '../../src/errors
 import { describeError } from '../../src/sources/error-rules.js'
 import { SourceConfigSchema } from '../../src/sources/fields.js'
 import { getSource } from '../../src/sources/registry.js'
-import { resolveBudgets } from '../../src/sources/rest-source.js'
+import { DefinitionError } from '../../src/sources/definition.js'
+import { checkDefinition, resolveBudgets } from '../../src/sources/rest-source.js'
 import { STRIPE_DEFINITION, stripeSource } from '../../src/sources/stripe/source.js'
 import type { SourceContext } from '../../src/sources/types.js'
 import { CONNECTED_ACCOUNT, FAKE_RESTRICTED_KEY, startFakeStripe, type FakeStripe } from '../fakes/stripe.js'
@@ -147,6 +148,12 @@ t.test('the request budget: 25 a second by default, the chosen value otherwise',
   const budgets = STRIPE_DEFINITION.client.budgets
   t.same(resolveBudgets(budgets, {}), { default: { reservoir: 25, intervalMs: 1_000, maxConcurrent: 4 } })
   t.same(resolveBudgets(budgets, { requests_per_second: 100 }), { default: { reservoir: 100, intervalMs: 1_000, maxConcurrent: 4 } })
+  t.throws(() => resolveBudgets({ default: { reservoir: { field: 'rps' } } }, { rps: 'many' }), { errors: [{ path: '/config/rps' }] })
+  const typo = structuredClone(STRIPE_DEFINITION) as unknown as { client: { budgets: { default: { reservoir: { field: string } } } } }
+  typo.client.budgets.default.reservoir.field = 'requests_per_secnd'
+  const error = t.throws(() => checkDefinition(typo)) as unknown
+  t.ok(error instanceof DefinitionError)
+  t.match((error as DefinitionError).problems, [/^\/client\/budgets\/default\/reservoir: no form field "requests_per_secnd"/])
 })
 
 t.test('pipeline handoff: table, sync type, both watermarks, resume state and page limit reach the engine', async (t) => {

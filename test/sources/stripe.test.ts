@@ -228,6 +228,8 @@ t.test('a connected account is read through the Stripe-Account header', async (t
   t.same(ids(result.records), newestFirst('products', () => true, CONNECTED_ACCOUNT))
   const own = await sync({ schema: 'products' })
   t.notSame(ids(own.records), ids(result.records), 'not the platform\'s own products')
+  const unknown = await sync({ schema: 'products' }, { stripe_secret_key: FAKE_SECRET_KEY, stripe_account_id: 'acct_1NoSuchAccount000' })
+  t.match(unknown.terminal, { type: 'error', code: 'UPSTREAM_AUTH_FAILED', retryable: false, message: /Connected account ID/ })
 })
 
 t.test('primary keys are present and unique in every table', async (t) => {
