@@ -243,6 +243,12 @@ export const ErrorRuleSchema = Type.Object({
   code: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
   status: Type.Optional(Type.Union([Type.Integer(), Type.Array(Type.Integer())])),
   vendorMessage: Type.Optional(Type.String()),
+  /**
+   * A regular expression (case-insensitive) the vendor's message must match; its first group, which
+   * may only hold letters, digits, `_`, `.`, `:` and `-`, fills `{match}` in the message — a permission
+   * name such as Stripe's `rak_charge_read`, never the vendor's free text.
+   */
+  vendorPattern: Type.Optional(Type.String({ minLength: 1 })),
   message: Type.Union([Type.String(), Type.Null()]),
   /** Default false: a rule names a permanent failure. */
   retryable: Type.Optional(Type.Boolean())

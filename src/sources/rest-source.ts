@@ -219,6 +219,10 @@ function crossReferenceProblems (definition: SourceDefinition): string[] {
       problems.push(`/endpoints/${i}/fanOut/parent: "${parent}" is neither a table nor a static parent list`)
     }
   })
+  for (const [i, rule] of (definition.errors ?? []).entries()) {
+    if (rule.vendorPattern === undefined) continue
+    try { new RegExp(rule.vendorPattern, 'i') } catch { problems.push(`/errors/${i}/vendorPattern: not a regular expression`) }
+  }
   definition.check.steps.forEach((step, i) => {
     if (step.forEachParent !== undefined && parents[step.forEachParent] === undefined) {
       problems.push(`/check/steps/${i}/forEachParent: no static parent list "${step.forEachParent}"`)

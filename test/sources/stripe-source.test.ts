@@ -154,6 +154,10 @@ t.test('the request budget: 25 a second by default, the chosen value otherwise',
   const error = t.throws(() => checkDefinition(typo)) as unknown
   t.ok(error instanceof DefinitionError)
   t.match((error as DefinitionError).problems, [/^\/client\/budgets\/default\/reservoir: no form field "requests_per_secnd"/])
+  const badPattern = structuredClone(STRIPE_DEFINITION) as unknown as { errors: Array<{ vendorPattern?: string }> }
+  ;(badPattern.errors[2] as { vendorPattern?: string }).vendorPattern = '(unclosed'
+  const patternError = t.throws(() => checkDefinition(badPattern)) as unknown
+  t.same((patternError as DefinitionError).problems, ['/errors/2/vendorPattern: not a regular expression'])
 })
 
 t.test('pipeline handoff: table, sync type, both watermarks, resume state and page limit reach the engine', async (t) => {
@@ -189,7 +193,13 @@ t.test('error rules: permanent failures in friendly words, naming the resource; 
   const describe = (error: AppError) => describeError(rules, error)
   t.match(describe(new UpstreamAuthError('x', 401, url, { vendorMessage: 'Invalid API Key provided: sk_test_****abcd' })), { message: /rejected the API key/, retryable: false })
   const permission = describe(new UpstreamAuthError('x', 403, url, { vendorMessage: 'The provided key \'rk_test_***\' does not have the required permissions for this endpoint' }))
-  t.match(permission, { message: /may not read \/v1\/charges/, retryable: false })
+  t.match(permission, { message: /may not read \/v1\/charges \(403\)/, retryable: false })
+  const named = describe(new UpstreamAuthError('x', 403, url, { vendorMessage: 'The provided key \'rk_test_***abcd\' does not have the required permissions for this endpoint on account \'acct_1\'. Having the \'rak_charge_read\' permission would allow this request to continue.' }))
+  t.match(named, { message: /lacks the rak_charge_read permission/, retryable: false })
+  t.notMatch(named?.message, /acct_1|rk_test/, 'only the permission name is taken from Stripe\'s words')
+  const freeText = describeError([{ status: 403, vendorPattern: 'having the (.+) permission', message: '{match}' }, { status: 403, message: 'fallback' }],
+    new UpstreamAuthError('x', 403, url, { vendorMessage: 'Having the <script>alert(1)</script> permission' }))
+  t.equal(freeText?.message, 'fallback', 'a capture that is not a short token makes the rule not match')
   t.match(describe(new UpstreamAuthError('x', 403, url, { vendorMessage: 'The provided key does not have access to account \'acct_x\'' })), { message: /connected account/, retryable: false })
   t.match(describe(new UpstreamHttpError('x', 400, url, { vendorMessage: 'No such charge: \'ch_1\'' })), { message: /no longer exists/, retryable: false })
   t.equal(describe(new UpstreamHttpError('x', 429, url, { retryable: true, vendorMessage: 'Request rate limit exceeded.' })), null, 'a rate limit is no permanent failure')

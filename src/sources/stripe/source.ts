@@ -91,6 +91,8 @@ export const STRIPE_DEFINITION = {
   errors: [
     { status: 401, message: 'Stripe rejected the API key (HTTP 401). Reconnect the source with a valid key.' },
     { status: 403, vendorMessage: 'does not have access to account', message: NO_ACCOUNT },
+    // Stripe names the missing permission ("Having the 'rak_charge_read' permission would allow this request…").
+    { status: 403, vendorPattern: "having the '(rak_[a-z0-9_]+)' permission", message: `The key may not read {path}: it lacks the {match} permission (403). ${PERMISSIONS_HINT}` },
     { status: 403, message: `The key may not read {path} (403). ${PERMISSIONS_HINT}` },
     // A `starting_after` object deleted between two pages: resuming from the same state fails again.
     { status: 400, vendorMessage: 'No such', message: 'The object this resume point starts after no longer exists in Stripe; restart the sync without resume_state.' }
