@@ -201,6 +201,7 @@ export async function startFakeStripe (options: FakeStripeOptions = {}): Promise
       if (status === null) list = list.filter((o) => o.status !== 'canceled' && o.status !== 'incomplete_expired')
       else if (status !== 'all') list = list.filter((o) => o.status === status)
     }
+    let endingBefore = false
     for (const cursorParam of ['starting_after', 'ending_before'] as const) {
       const cursor = query.get(cursorParam)
       if (cursor === null) continue
@@ -211,9 +212,10 @@ export async function startFakeStripe (options: FakeStripeOptions = {}): Promise
       }
       const rank = new Map(newestFirst.map((o, i) => [o.id, i]))
       list = list.filter((o) => cursorParam === 'starting_after' ? (rank.get(o.id) as number) > position : (rank.get(o.id) as number) < position)
-      if (cursorParam === 'ending_before') list = list.slice(-limit)
+      endingBefore ||= cursorParam === 'ending_before'
     }
-    const page = list.slice(0, limit)
+    // ending_before: the `limit` objects right before the cursor (the newer side), still newest first.
+    const page = endingBefore ? list.slice(-limit) : list.slice(0, limit)
     send(req, res, url, 200, { object: 'list', url: spec.path, has_more: list.length > page.length, data: page })
   }
 
