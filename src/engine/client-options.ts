@@ -86,6 +86,11 @@ export const ClientOptionsSchema = Type.Object({
   /** Override retry settings (attempts, backoff unit and cap, max wait). */
   retry: Type.Optional(RetryOptionsSchema),
   /**
+   * Response header in which the vendor says whether retrying can succeed (`true`/`false`, Stripe's
+   * `Stripe-Should-Retry`): it overrides the status rules for a failed response, except 401/403.
+   */
+  retryHintHeader: Type.Optional(Type.String({ minLength: 1 })),
+  /**
    * Exact origins exempt from the private-address check for this client (the service's own sample API).
    * Set by code only: source definitions cannot say it.
    */

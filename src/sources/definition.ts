@@ -83,6 +83,16 @@ export const AuthDeclSchema = Type.Union([
 ], { title: 'AuthDecl' })
 export type AuthDecl = DeepReadonly<Static<typeof AuthDeclSchema>>
 
+/**
+ * A rate budget whose request count may come from the form (a number or select field; empty → its
+ * `default`), for vendors whose limit depends on the account (Stripe: 25/s in test mode, 100/s live).
+ */
+export const BudgetDeclSchema = Type.Object({
+  ...RateBudgetSchema.properties,
+  reservoir: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), FieldRefSchema]))
+}, { ...strict, title: 'BudgetDecl' })
+export type BudgetDecl = Static<typeof BudgetDeclSchema>
+
 export const ClientDeclSchema = Type.Object({
   baseUrl: Type.Object({
     /** The vendor's API root, e.g. `https://api.github.com`. The operator's UPSTREAM_BASE_URLS replaces it. */
@@ -100,11 +110,13 @@ export const ClientDeclSchema = Type.Object({
   /** Query params on every endpoint request (endpoint params win). */
   params: Type.Optional(Type.Record(Type.String(), ParamRefSchema)),
   /** Budgets by rate-limit class; `default` applies to endpoints without a `rateLimitClass`. */
-  budgets: Type.Optional(Type.Record(Type.String(), RateBudgetSchema)),
+  budgets: Type.Optional(Type.Record(Type.String(), BudgetDeclSchema)),
   rateLimitHeaders: Type.Optional(RateLimitHeadersSchema),
   /** Statuses besides 429 that mean "rate limited" when the remaining header says 0 (GitHub: 403). */
   rateLimitStatuses: Type.Optional(Type.Array(Type.Integer({ minimum: 400, maximum: 599 }))),
-  retry: Type.Optional(RetryOptionsSchema)
+  retry: Type.Optional(RetryOptionsSchema),
+  /** Response header with the vendor's per-response retry hint (`Stripe-Should-Retry`); see engine README. */
+  retryHintHeader: Type.Optional(Type.String({ minLength: 1 }))
 }, { ...strict, title: 'ClientDecl' })
 export type ClientDecl = DeepReadonly<Static<typeof ClientDeclSchema>>
 
@@ -218,13 +230,20 @@ export type CheckDecl = DeepReadonly<Static<typeof CheckSchema>>
 /**
  * How a failure is told to the user and whether a sync runner should retry it. Matched on the error's
  * stable `code` and upstream `status`, plus (where a vendor needs it) a substring of the vendor's own
- * message; the first rule that matches wins. `message: null` keeps the engine's message; `{error}` in a
- * message stands for it.
+ * message; the first rule that matches wins. `message: null` keeps the engine's message; in a message,
+ * `{error}` stands for it and `{path}` for the upstream path that failed (e.g. `/v1/charges`: the resource a
+ * key may not read).
  */
 export const ErrorRuleSchema = Type.Object({
   code: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
   status: Type.Optional(Type.Union([Type.Integer(), Type.Array(Type.Integer())])),
   vendorMessage: Type.Optional(Type.String()),
+  /**
+   * A regular expression (case-insensitive) the vendor's message must match; its first group, which
+   * may only hold letters, digits, `_`, `.`, `:` and `-`, fills `{match}` in the message — a permission
+   * name such as Stripe's `rak_charge_read`, never the vendor's free text.
+   */
+  vendorPattern: Type.Optional(Type.String({ minLength: 1 })),
   message: Type.Union([Type.String(), Type.Null()]),
   /** Default false: a rule names a permanent failure. */
   retryable: Type.Optional(Type.Boolean())

@@ -8,12 +8,14 @@ import type { AnySource } from './types.js'
 import { demoSource } from './demo/source.js'
 import { githubSource } from './github/source.js'
 import { sentrySource } from './sentry/source.js'
+import { stripeSource } from './stripe/source.js'
 
 /** Every source the service offers. Keep this list the only registration point. */
 export const SOURCES: readonly AnySource[] = [
   demoSource,
   githubSource,
-  sentrySource
+  sentrySource,
+  stripeSource
 ]
 
 export interface SourceAsset {

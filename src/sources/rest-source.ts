@@ -8,14 +8,14 @@ import { existsSync, readFileSync } from 'node:fs'
 import {
   defineEndpoints, getPath, type ClientOptions, type Endpoint, type PagesOptions, type Page, type Params, type RestClient, type Row
 } from '../engine/index.js'
-import type { AuthConfig } from '../engine/client-options.js'
+import type { AuthConfig, RateBudget } from '../engine/client-options.js'
 import { ValidationError } from '../errors.js'
 import { assertFieldDecls } from './config.js'
 import { checkPipelineInputs, findEndpoint, responseMetadata, schemasFromEndpoints } from './tables.js'
 import { runCheck } from './check.js'
 import { chooseBaseUrl, sourceClient } from './client.js'
 import {
-  DefinitionError, definitionSchemaProblems, type AuthDecl, type DefinitionEndpoint, type ParamRef, type SourceDefinition, type TextValue
+  DefinitionError, definitionSchemaProblems, type AuthDecl, type BudgetDecl, type DefinitionEndpoint, type ParamRef, type SourceDefinition, type TextValue
 } from './definition.js'
 import type { ConfigOf, FieldDecl, SourceConfig } from './fields.js'
 import type { CredentialCheck, PipelineInputs, Source, SourceContext, SourceRoutes } from './types.js'
@@ -128,6 +128,21 @@ function resolveAuth (auth: AuthDecl, scope: Scope): AuthConfig {
   }
 }
 
+/** Budgets for one config: a reservoir taken from a form field becomes that number (empty: the reference's default). */
+export function resolveBudgets (budgets: Readonly<Record<string, Readonly<BudgetDecl>>>, config: AnyConfig): Record<string, RateBudget> {
+  const out: Record<string, RateBudget> = {}
+  for (const [name, { reservoir, ...rest }] of Object.entries(budgets)) {
+    if (reservoir === undefined || typeof reservoir === 'number') { out[name] = { ...rest, ...(reservoir === undefined ? {} : { reservoir }) }; continue }
+    const found = getPath(config, reservoir.field)
+    const value = Number(isEmpty(found) ? reservoir.default : found)
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new ValidationError([{ path: `/config/${reservoir.field.replaceAll('.', '/')}`, message: 'must be a whole number of requests, at least 1' }])
+    }
+    out[name] = { ...rest, reservoir: value }
+  }
+  return out
+}
+
 /** An endpoint with the definition's defaults applied (refs still unresolved). */
 function withDefaults (definition: SourceDefinition, endpoint: DefinitionEndpoint): DefinitionEndpoint {
   const defaults = definition.defaults ?? {}
@@ -204,6 +219,10 @@ function crossReferenceProblems (definition: SourceDefinition): string[] {
       problems.push(`/endpoints/${i}/fanOut/parent: "${parent}" is neither a table nor a static parent list`)
     }
   })
+  for (const [i, rule] of (definition.errors ?? []).entries()) {
+    if (rule.vendorPattern === undefined) continue
+    try { new RegExp(rule.vendorPattern, 'i') } catch { problems.push(`/errors/${i}/vendorPattern: not a regular expression`) }
+  }
   definition.check.steps.forEach((step, i) => {
     if (step.forEachParent !== undefined && parents[step.forEachParent] === undefined) {
       problems.push(`/check/steps/${i}/forEachParent: no static parent list "${step.forEachParent}"`)
@@ -325,10 +344,11 @@ export function defineRestSource<const D extends SourceDefinition> (input: D, ho
       ...(client.allowedOrigins === undefined ? {} : { allowedOrigins: [baseUrl, ...client.allowedOrigins] }),
       auth: resolveAuth(client.auth, scope),
       ...(client.headers === undefined ? {} : { headers: resolveRecord(client.headers, (v) => resolveText(v, scope)) }),
-      ...(client.budgets === undefined ? {} : { budgets: client.budgets }),
+      ...(client.budgets === undefined ? {} : { budgets: resolveBudgets(client.budgets, config) }),
       ...(client.rateLimitHeaders === undefined ? {} : { rateLimitHeaders: client.rateLimitHeaders }),
       ...(client.rateLimitStatuses === undefined ? {} : { rateLimitStatuses: client.rateLimitStatuses }),
-      ...(client.retry === undefined ? {} : { retry: client.retry })
+      ...(client.retry === undefined ? {} : { retry: client.retry }),
+      ...(client.retryHintHeader === undefined ? {} : { retryHintHeader: client.retryHintHeader })
     } as ClientOptions
     return hooks.clientOptions?.(options, config, ctx) ?? options
   }
