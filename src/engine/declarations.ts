@@ -191,7 +191,7 @@ export const RowFlattenSchema = Type.Object({
   relationshipIds: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
   /** Top-level fields left out of the row (JSON:API `links`). */
   omit: Type.Optional(Type.Array(Type.String({ minLength: 1 })))
-}, { additionalProperties: false })
+}, strict)
 export type RowFlattenDecl = Static<typeof RowFlattenSchema>
 
 export const EndpointSchema = Type.Object({

@@ -7,13 +7,10 @@
  * 429 pauses reach every window.
  */
 import type { SharedLimiter } from './rate-limit.js'
-import type { RateBudget } from './types.js'
+import type { RateBudget, RateBudgetEntry } from './client-options.js'
 
 /** What a request needs from its limiter: one SharedLimiter, or several composed. */
 export type RequestLimiter = Pick<SharedLimiter, 'schedule' | 'observe' | 'pauseUntil'>
-
-/** A class's budget: one window, or several that all apply (each entry its own limiter). */
-export type RateBudgetEntry = RateBudget | readonly RateBudget[]
 
 export function budgetWindows (entry: RateBudgetEntry | undefined): readonly RateBudget[] {
   if (entry === undefined) return [{}]

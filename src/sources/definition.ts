@@ -13,9 +13,9 @@ import Type, { type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
 import {
   FanOutSchema, IncrementalFieldSchema, PageSizeSchema, PaginatorSchema, ParamValueSchema, PartitionFormatSchema,
-  PartitionModeSchema, ResponseActionSchema, SortModeSchema
+  PartitionModeSchema, ResponseActionSchema, RowFlattenSchema, SortModeSchema
 } from '../engine/declarations.js'
-import { RateBudgetSchema, RateLimitHeadersSchema, RetryOptionsSchema, ScopesSchema } from '../engine/client-options.js'
+import { RateBudgetEntrySchema, RateLimitHeadersSchema, RetryOptionsSchema, ScopesSchema } from '../engine/client-options.js'
 import { schemaProblems } from '../engine/schema-problems.js'
 import { FieldSchema, ReleaseStatusSchema } from './fields.js'
 
@@ -105,8 +105,8 @@ export const ClientDeclSchema = Type.Object({
   pathParams: Type.Optional(Type.Record(Type.String(), TextValueSchema)),
   /** Query params on every endpoint request (endpoint params win). */
   params: Type.Optional(Type.Record(Type.String(), ParamRefSchema)),
-  /** Budgets by rate-limit class; `default` applies to endpoints without a `rateLimitClass`. */
-  budgets: Type.Optional(Type.Record(Type.String(), RateBudgetSchema)),
+  /** Budgets by rate-limit class (one window or a list of windows that all apply); `default` applies to endpoints without a `rateLimitClass`. */
+  budgets: Type.Optional(Type.Record(Type.String(), RateBudgetEntrySchema)),
   rateLimitHeaders: Type.Optional(RateLimitHeadersSchema),
   /** Statuses besides 429 that mean "rate limited" when the remaining header says 0 (GitHub: 403). */
   rateLimitStatuses: Type.Optional(Type.Array(Type.Integer({ minimum: 400, maximum: 599 }))),
@@ -128,6 +128,7 @@ const EndpointParts = {
   headers: Type.Optional(Type.Record(Type.String(), TextValueSchema)),
   dataSelector: Type.Optional(Type.String()),
   dataSelectorRequired: Type.Optional(Type.Boolean()),
+  flatten: Type.Optional(RowFlattenSchema),
   paginator: Type.Optional(PaginatorSchema),
   /** `null` opts an endpoint out of the defaults' page size (a single-object endpoint). */
   pageSize: Type.Optional(Type.Union([PageSizeSchema, Type.Object({ param: Type.String(), value: FieldRefSchema }, strict), Type.Null()])),
