@@ -36,6 +36,7 @@ interface Collection {
 }
 
 const TIME_OPS = ['greater-or-equal', 'greater-than', 'less-or-equal', 'less-than']
+const ORDERED_OPS = new Set(TIME_OPS)
 const MEMBER_FILTERS = { email: ['any', 'equals'], phone_number: ['any', 'equals'], joined_group_at: TIME_OPS }
 
 const COLLECTIONS: Collection[] = [
@@ -320,6 +321,8 @@ export async function startFakeKlaviyo (options: FakeKlaviyoOptions = {}): Promi
     const conditions = filterText === null ? [] : parseFilter(filterText)
     for (const c of conditions) {
       if (!(collection.filters[c.field] ?? []).includes(c.op)) throw invalid(`'${c.op}' is not a valid operator for '${c.field}' on this endpoint.`, 'filter')
+      // Ordered comparisons take a datetime (unquoted) or a number; a quoted value is a string.
+      if (ORDERED_OPS.has(c.op) && !(c.value instanceof Date) && typeof c.value !== 'number') throw invalid(`Invalid filter provided: '${c.op}' needs a datetime or a number for '${c.field}'.`, 'filter')
     }
     if (collection.requiredFilter !== undefined && !conditions.some((c) => c.field === collection.requiredFilter)) {
       throw invalid(`A channel filter is required to list campaigns. Please provide either: ?filter=equals(messages.channel,'email') or ?filter=equals(messages.channel,'sms').`, 'filter')

@@ -49,6 +49,24 @@ function since (field: string, operator: 'greater-than' | 'greater-or-equal', la
   return { field, label, type: 'datetime', param: 'filter', converter: { template: `${operator}(${field},{value})` } } as const
 }
 
+/**
+ * An account-level collection ordered and filtered by its `updated` attribute (partitioned by `created`).
+ * `operator`: what the endpoint's filter offers on `updated` (profiles, lists and segments: greater-than only).
+ */
+function byUpdated<const N extends string> (name: N, label: string, pageSize: number, operator: 'greater-than' | 'greater-or-equal') {
+  return {
+    name,
+    label,
+    path: `/api/${name}`,
+    params: { sort: 'updated' },
+    pageSize: { param: 'page[size]', value: pageSize },
+    incrementalFields: [since('updated', operator, 'Updated')],
+    partitionKey: 'created',
+    sortMode: 'asc',
+    rateLimitClass: name
+  } as const
+}
+
 /** Campaigns need a channel filter on every request; the incremental filter is and-ed with it. */
 function campaignsOf (channel: 'email' | 'sms') {
   const channelFilter = `equals(messages.channel,'${channel}')`
@@ -71,19 +89,30 @@ function campaignsOf (channel: 'email' | 'sms') {
 /** A list or segment deleted between reading the parents and reading its members: no members, not a failure. */
 const DELETED_PARENT = { status: 404, action: 'ignore' } as const
 
-export const KLAVIYO_ENDPOINTS = [
-  {
-    name: 'profiles',
-    label: 'Profiles',
-    description: 'Every profile in the account, incremental on `updated` (Klaviyo offers only greater-than on it).',
-    path: '/api/profiles',
-    params: { sort: 'updated' },
+/**
+ * The profiles of every list or segment: one row per (group, profile), the group id as `list_id` /
+ * `segment_id`. Full refresh: removals leave no trace a `joined_group_at` filter could see.
+ */
+function membersOf<const P extends 'lists' | 'segments', const N extends string> (parent: P, name: N, label: string) {
+  const key = parent === 'lists' ? 'list_id' : 'segment_id'
+  return {
+    name,
+    label,
+    description: `The profiles of every ${parent.slice(0, -1)}, with \`${key}\` and \`joined_group_at\`; full refresh.`,
+    path: `/api/${parent}/{${key}}/profiles`,
     pageSize: { param: 'page[size]', value: 100 },
-    incrementalFields: [since('updated', 'greater-than', 'Updated')],
+    // A profile may belong to many lists and segments.
+    primaryKeys: [key, 'id'],
     partitionKey: 'created',
-    sortMode: 'asc',
-    rateLimitClass: 'profiles'
-  },
+    fanOut: { parent, resolveParam: key, resolveField: 'id', includeFromParent: ['id'], renames: { [`_${parent}_id`]: key }, concurrency: 4 },
+    rateLimitClass: name,
+    responseActions: [DELETED_PARENT],
+    shouldSyncDefault: false
+  } as const
+}
+
+export const KLAVIYO_ENDPOINTS = [
+  { ...byUpdated('profiles', 'Profiles', 100, 'greater-than'), description: 'Every profile in the account, incremental on `updated`.' },
   {
     name: 'events',
     label: 'Events',
@@ -100,39 +129,9 @@ export const KLAVIYO_ENDPOINTS = [
   },
   { name: 'campaigns', label: 'Email campaigns', description: 'Email campaigns (the channel filter Klaviyo requires), incremental on `updated_at`.', ...campaignsOf('email') },
   { name: 'sms_campaigns', label: 'SMS campaigns', description: 'SMS campaigns, listed by their own channel filter, incremental on `updated_at`.', ...campaignsOf('sms') },
-  {
-    name: 'flows',
-    label: 'Flows',
-    path: '/api/flows',
-    params: { sort: 'updated' },
-    pageSize: { param: 'page[size]', value: 50 },
-    incrementalFields: [since('updated', 'greater-or-equal', 'Updated')],
-    partitionKey: 'created',
-    sortMode: 'asc',
-    rateLimitClass: 'flows'
-  },
-  {
-    name: 'lists',
-    label: 'Lists',
-    path: '/api/lists',
-    params: { sort: 'updated' },
-    pageSize: { param: 'page[size]', value: 10 },
-    incrementalFields: [since('updated', 'greater-than', 'Updated')],
-    partitionKey: 'created',
-    sortMode: 'asc',
-    rateLimitClass: 'lists'
-  },
-  {
-    name: 'segments',
-    label: 'Segments',
-    path: '/api/segments',
-    params: { sort: 'updated' },
-    pageSize: { param: 'page[size]', value: 10 },
-    incrementalFields: [since('updated', 'greater-than', 'Updated')],
-    partitionKey: 'created',
-    sortMode: 'asc',
-    rateLimitClass: 'segments'
-  },
+  byUpdated('flows', 'Flows', 50, 'greater-or-equal'),
+  byUpdated('lists', 'Lists', 10, 'greater-than'),
+  byUpdated('segments', 'Segments', 10, 'greater-than'),
   {
     name: 'metrics',
     label: 'Metrics',
@@ -141,17 +140,7 @@ export const KLAVIYO_ENDPOINTS = [
     partitionKey: 'created',
     rateLimitClass: 'metrics'
   },
-  {
-    name: 'templates',
-    label: 'Templates',
-    path: '/api/templates',
-    params: { sort: 'updated' },
-    pageSize: { param: 'page[size]', value: 10 },
-    incrementalFields: [since('updated', 'greater-or-equal', 'Updated')],
-    partitionKey: 'created',
-    sortMode: 'asc',
-    rateLimitClass: 'templates'
-  },
+  byUpdated('templates', 'Templates', 10, 'greater-or-equal'),
   {
     name: 'tags',
     label: 'Tags',
@@ -160,33 +149,8 @@ export const KLAVIYO_ENDPOINTS = [
     pageSize: { param: 'page[size]', value: 50 },
     rateLimitClass: 'tags'
   },
-  {
-    name: 'list_profiles',
-    label: 'List members',
-    description: 'The profiles of every list, one row per (list, profile) with `list_id` and `joined_group_at`; full refresh (removals leave no trace).',
-    path: '/api/lists/{list_id}/profiles',
-    pageSize: { param: 'page[size]', value: 100 },
-    // A profile may belong to many lists.
-    primaryKeys: ['list_id', 'id'],
-    partitionKey: 'created',
-    fanOut: { parent: 'lists', resolveParam: 'list_id', resolveField: 'id', includeFromParent: ['id'], renames: { _lists_id: 'list_id' }, concurrency: 4 },
-    rateLimitClass: 'list_profiles',
-    responseActions: [DELETED_PARENT],
-    shouldSyncDefault: false
-  },
-  {
-    name: 'segment_profiles',
-    label: 'Segment members',
-    description: 'The profiles of every segment, one row per (segment, profile) with `segment_id`; full refresh.',
-    path: '/api/segments/{segment_id}/profiles',
-    pageSize: { param: 'page[size]', value: 100 },
-    primaryKeys: ['segment_id', 'id'],
-    partitionKey: 'created',
-    fanOut: { parent: 'segments', resolveParam: 'segment_id', resolveField: 'id', includeFromParent: ['id'], renames: { _segments_id: 'segment_id' }, concurrency: 4 },
-    rateLimitClass: 'segment_profiles',
-    responseActions: [DELETED_PARENT],
-    shouldSyncDefault: false
-  }
+  membersOf('lists', 'list_profiles', 'List members'),
+  membersOf('segments', 'segment_profiles', 'Segment members')
 ] as const satisfies readonly DefinitionEndpoint[]
 
 export type KlaviyoTable = typeof KLAVIYO_ENDPOINTS[number]['name']
