@@ -82,7 +82,7 @@ const COLLECTIONS: Collection[] = [
   },
   {
     name: 'segment_profiles', path: '/api/segments/:id/profiles', scopes: ['segments:read', 'profiles:read'], rate: { burst: 75, steady: 750 }, pageSize: { default: 20, max: 100 },
-    filters: MEMBER_FILTERS, sorts: ['joined_group_at'], items: (d, id) => d.segmentMembers.get(id ?? '')
+    filters: { ...MEMBER_FILTERS, profile_id: ['any', 'equals'] }, sorts: ['joined_group_at'], items: (d, id) => d.segmentMembers.get(id ?? '')
   }
 ]
 
@@ -195,7 +195,7 @@ function fieldValue (resource: Resource, field: string): unknown {
   if (field === 'id') return resource.id
   if (field === 'messages.channel') return campaignChannel(resource)
   if (field === 'metric_id') return (resource.relationships?.metric as { data?: { id?: string } })?.data?.id
-  if (field === 'profile_id') return (resource.relationships?.profile as { data?: { id?: string } })?.data?.id
+  if (field === 'profile_id') return resource.type === 'profile' ? resource.id : (resource.relationships?.profile as { data?: { id?: string } })?.data?.id
   return field.split('.').reduce<unknown>((v, k) => (v === null || typeof v !== 'object' ? undefined : (v as Json)[k]), resource.attributes)
 }
 
