@@ -186,6 +186,20 @@ export const PartitionModeSchema = Type.Union([Type.Literal('datetime'), Type.Li
 export const PartitionFormatSchema = Type.Union([Type.Literal('month'), Type.Literal('week'), Type.Literal('day'), Type.Literal('hour')])
 export const SortModeSchema = Type.Union([Type.Literal('asc'), Type.Literal('desc')])
 
+/**
+ * Reshaping of wrapped records before anything else reads them (fan-out parents, watermarks, addFields).
+ * JSON:API: `{ "hoist": ["attributes"], "relationshipIds": ["relationships"], "omit": ["links"] }`.
+ */
+export const RowFlattenSchema = Type.Object({
+  /** Object fields whose keys move to the top level of the row; a key already at the top level wins. */
+  hoist: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+  /** JSON:API relationship objects, each relation reduced to its id, its list of ids or null (see row-flatten.ts). */
+  relationshipIds: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  /** Top-level fields left out of the row (JSON:API `links`). */
+  omit: Type.Optional(Type.Array(Type.String({ minLength: 1 })))
+}, strict)
+export type RowFlattenDecl = Static<typeof RowFlattenSchema>
+
 export const EndpointSchema = Type.Object({
   /** Table name (snake_case). */
   name: Type.String(),
@@ -201,6 +215,8 @@ export const EndpointSchema = Type.Object({
   dataSelector: Type.Optional(Type.String()),
   /** Fail loudly when the selector is missing from a 2xx body. Default true. */
   dataSelectorRequired: Type.Optional(Type.Boolean()),
+  /** Reshape each selected row (JSON:API attributes hoisted, relationships as ids); see RowFlattenSchema. */
+  flatten: Type.Optional(RowFlattenSchema),
   paginator: PaginatorSchema,
   /** Page-size param and value sent with every request (e.g. `per_page` = 100). */
   pageSize: Type.Optional(PageSizeSchema),

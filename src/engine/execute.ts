@@ -7,7 +7,7 @@ import { UpstreamAuthError, UpstreamHttpError, UpstreamRaisedError, UpstreamResp
 import type { ResponseAction } from './declarations.js'
 import { exchange, TransientNetworkError, type PreparedRequest, type RawResponse, type Transport } from './http.js'
 import { redactUrl, type Redactor } from './redact.js'
-import type { SharedLimiter } from './rate-limit.js'
+import type { RequestLimiter } from './rate-windows.js'
 import { isRateLimited, RETRYABLE_STATUSES, retryHint, waitBeforeRetry, backoffMs, type RetrySettings } from './retry.js'
 import { getPath } from './select.js'
 import { sleep } from './sleep.js'
@@ -22,7 +22,7 @@ export interface ClientRuntime {
   retry: RetrySettings
   redactor: Redactor
   credentialHeaders: ReadonlySet<string>
-  limiterFor: (rateClass: string | undefined) => SharedLimiter
+  limiterFor: (rateClass: string | undefined) => RequestLimiter
   authParts: () => Promise<AuthParts>
   /** Drop a cached OAuth2 token after a 401 (true when there was one to drop). */
   invalidateAuth: () => boolean

@@ -13,7 +13,7 @@ import Type, { type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
 import {
   FanOutSchema, IncrementalFieldSchema, PageSizeSchema, PaginatorSchema, ParamValueSchema, PartitionFormatSchema,
-  PartitionModeSchema, ResponseActionSchema, SortModeSchema
+  PartitionModeSchema, ResponseActionSchema, RowFlattenSchema, SortModeSchema
 } from '../engine/declarations.js'
 import { RateBudgetSchema, RateLimitHeadersSchema, RetryOptionsSchema, ScopesSchema } from '../engine/client-options.js'
 import { schemaProblems } from '../engine/schema-problems.js'
@@ -109,8 +109,12 @@ export const ClientDeclSchema = Type.Object({
   pathParams: Type.Optional(Type.Record(Type.String(), TextValueSchema)),
   /** Query params on every endpoint request (endpoint params win). */
   params: Type.Optional(Type.Record(Type.String(), ParamRefSchema)),
-  /** Budgets by rate-limit class; `default` applies to endpoints without a `rateLimitClass`. */
-  budgets: Type.Optional(Type.Record(Type.String(), BudgetDeclSchema)),
+  /**
+   * Budgets by rate-limit class: one window, or a list of windows that all apply (a burst and a steady
+   * window); `default` applies to endpoints without a `rateLimitClass`. A window's reservoir may come
+   * from a form field.
+   */
+  budgets: Type.Optional(Type.Record(Type.String(), Type.Union([BudgetDeclSchema, Type.Array(BudgetDeclSchema, { minItems: 1, maxItems: 4 })]))),
   rateLimitHeaders: Type.Optional(RateLimitHeadersSchema),
   /** Statuses besides 429 that mean "rate limited" when the remaining header says 0 (GitHub: 403). */
   rateLimitStatuses: Type.Optional(Type.Array(Type.Integer({ minimum: 400, maximum: 599 }))),
@@ -134,6 +138,7 @@ const EndpointParts = {
   headers: Type.Optional(Type.Record(Type.String(), TextValueSchema)),
   dataSelector: Type.Optional(Type.String()),
   dataSelectorRequired: Type.Optional(Type.Boolean()),
+  flatten: Type.Optional(RowFlattenSchema),
   paginator: Type.Optional(PaginatorSchema),
   /** `null` opts an endpoint out of the defaults' page size (a single-object endpoint). */
   pageSize: Type.Optional(Type.Union([PageSizeSchema, Type.Object({ param: Type.String(), value: FieldRefSchema }, strict), Type.Null()])),

@@ -9,13 +9,15 @@ import { demoSource } from './demo/source.js'
 import { githubSource } from './github/source.js'
 import { sentrySource } from './sentry/source.js'
 import { stripeSource } from './stripe/source.js'
+import { klaviyoSource } from './klaviyo/source.js'
 
 /** Every source the service offers. Keep this list the only registration point. */
 export const SOURCES: readonly AnySource[] = [
   demoSource,
   githubSource,
   sentrySource,
-  stripeSource
+  stripeSource,
+  klaviyoSource
 ]
 
 export interface SourceAsset {

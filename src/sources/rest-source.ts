@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import {
   defineEndpoints, getPath, type ClientOptions, type Endpoint, type PagesOptions, type Page, type Params, type RestClient, type Row
 } from '../engine/index.js'
-import type { AuthConfig, RateBudget } from '../engine/client-options.js'
+import type { AuthConfig, RateBudget, RateBudgetEntry } from '../engine/client-options.js'
 import { ValidationError } from '../errors.js'
 import { assertFieldDecls } from './config.js'
 import { checkPipelineInputs, findEndpoint, responseMetadata, schemasFromEndpoints } from './tables.js'
@@ -129,17 +129,18 @@ function resolveAuth (auth: AuthDecl, scope: Scope): AuthConfig {
 }
 
 /** Budgets for one config: a reservoir taken from a form field becomes that number (empty: the reference's default). */
-export function resolveBudgets (budgets: Readonly<Record<string, Readonly<BudgetDecl>>>, config: AnyConfig): Record<string, RateBudget> {
-  const out: Record<string, RateBudget> = {}
-  for (const [name, { reservoir, ...rest }] of Object.entries(budgets)) {
-    if (reservoir === undefined || typeof reservoir === 'number') { out[name] = { ...rest, ...(reservoir === undefined ? {} : { reservoir }) }; continue }
+export function resolveBudgets (budgets: Readonly<Record<string, Readonly<BudgetDecl> | ReadonlyArray<Readonly<BudgetDecl>>>>, config: AnyConfig): Record<string, RateBudgetEntry> {
+  const resolve = ({ reservoir, ...rest }: Readonly<BudgetDecl>): RateBudget => {
+    if (reservoir === undefined || typeof reservoir === 'number') return { ...rest, ...(reservoir === undefined ? {} : { reservoir }) }
     const found = getPath(config, reservoir.field)
     const value = Number(isEmpty(found) ? reservoir.default : found)
     if (!Number.isSafeInteger(value) || value < 1) {
       throw new ValidationError([{ path: `/config/${reservoir.field.replaceAll('.', '/')}`, message: 'must be a whole number of requests, at least 1' }])
     }
-    out[name] = { ...rest, reservoir: value }
+    return { ...rest, reservoir: value }
   }
+  const out: Record<string, RateBudgetEntry> = {}
+  for (const [name, entry] of Object.entries(budgets)) out[name] = Array.isArray(entry) ? entry.map(resolve) : resolve(entry as Readonly<BudgetDecl>)
   return out
 }
 
