@@ -9,7 +9,7 @@ import { setMaxListeners } from 'node:events'
 import type { Endpoint, IncrementalFieldDecl } from './declarations.js'
 import { execute, type ClientRuntime, type Outcome } from './execute.js'
 import { pageOlderThan } from './incremental.js'
-import { createPaginator } from './paginators/index.js'
+import { endpointPaginator } from './paginators/endpoint-options.js'
 import { redactUrl } from './redact.js'
 import { selectRows } from './select.js'
 import type { Page, RequestSpec } from './types.js'
@@ -43,7 +43,7 @@ export function requestKey (request: RequestSpec): string {
 
 export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
   const { rt, endpoint } = input
-  const paginator = createPaginator(endpoint.paginator)
+  const paginator = endpointPaginator(endpoint)
   const controller = new AbortController()
   const signal = AbortSignal.any([input.signal, controller.signal])
   // Known runs keep several requests in flight, each with abort listeners (undici's, waits): no leak warning.
