@@ -15,6 +15,8 @@ export interface FakeFormSpec {
   partial?: number
   /** Started responses (landed, nothing answered). */
   started?: number
+  /** Longest gap between two landings, in minutes (default 30): a larger one spreads the responses over time. */
+  maxGapMinutes?: number
 }
 
 export interface FakeAccountSpec {
@@ -126,7 +128,7 @@ function buildResponses (random: () => number, formId: string, spec: FakeFormSpe
   }
   let landed = createdMs + HOUR
   return kinds.map((type) => {
-    landed += (1 + Math.floor(random() * 30)) * MINUTE
+    landed += (1 + Math.floor(random() * (spec.maxGapMinutes ?? 30))) * MINUTE
     const token = chars(random, 32, '0123456789abcdef')
     // Most people finish in minutes; some come back days later, so submission order differs from landing order.
     const submittedMs = type === 'completed' ? landed + (random() < 0.15 ? (24 + Math.floor(random() * 72)) * HOUR : (1 + Math.floor(random() * 20)) * MINUTE) : null
