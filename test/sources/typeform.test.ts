@@ -7,16 +7,16 @@
  * every state line of a multi-page fan-out.
  */
 import t from 'tap'
-import pino from 'pino'
 import { Compile } from 'typebox/compile'
 import { buildApp, type App } from '../../src/app.js'
 import { createEngineServices, type EngineServices } from '../../src/engine/services.js'
-import type { EngineEvent, Row } from '../../src/engine/types.js'
+import type { Row } from '../../src/engine/types.js'
 import { SyncLineSchema } from '../../src/sync/lines.js'
 import { TYPEFORM_ENDPOINTS } from '../../src/sources/typeform/settings.js'
 import { typeformSource } from '../../src/sources/typeform/source.js'
-import type { AnySource, PipelineInputs, SourceContext } from '../../src/sources/types.js'
+import type { AnySource } from '../../src/sources/types.js'
 import { FAKE_TYPEFORM_TOKEN, READ_SCOPES, startFakeTypeform, type FakeAccount, type FakeTypeform } from '../fakes/typeform.js'
+import { matchesShape, pullTable, syncTable, type PullInputs, type SyncResult } from '../helpers/source-sync.js'
 import { SCALED_WINDOW_MS, scaledTypeformSource } from './typeform-scaled.js'
 
 const checkLine = Compile(SyncLineSchema)
@@ -55,24 +55,13 @@ function config (overrides: Record<string, unknown> = {}) {
   return { auth_token: FAKE_TYPEFORM_TOKEN, api_base_url: 'https://api.typeform.com', response_types: 'completed', ...overrides }
 }
 
-/** Rows (and engine events) of one table, straight from the source's pipeline handoff. */
-async function pull (target: FakeTypeform, inputs: Omit<PipelineInputs, 'syncType'> & Partial<Pick<PipelineInputs, 'syncType'>>,
-  cfg: Record<string, unknown> = config(), from: AnySource = source, engine: EngineServices = services) {
-  const events: EngineEvent[] = []
-  const ctx: SourceContext = { services: engine, baseUrlOverride: target.url, log: pino({ level: 'silent' }), signal: new AbortController().signal, onEvent: (e) => events.push(e) }
-  const response = await from.sourceForPipeline(cfg, { syncType: 'full_refresh', ...inputs }, ctx)
-  const rows: Row[] = []
-  for await (const page of response.pages) rows.push(...page.rows)
-  return { rows, events, response }
+/** Rows (and engine events) of one table from the pipeline handoff of `from` (the scaled source unless told). */
+async function pull (target: FakeTypeform, inputs: PullInputs, cfg: Record<string, unknown> = config(), from: AnySource = source, engine: EngineServices = services) {
+  return await pullTable(from, cfg, inputs, engine, target.url)
 }
 
-interface SyncResult { status: number, lines: Array<Record<string, unknown>>, records: Row[], terminal: Record<string, unknown> | undefined }
-
 async function sync (body: Record<string, unknown>): Promise<SyncResult> {
-  const response = await app.inject({ method: 'POST', url: '/v1/sources/Typeform/sync', payload: { config: config(), ...body } })
-  if (response.statusCode !== 200) return { status: response.statusCode, lines: [response.json()], records: [], terminal: undefined }
-  const lines = response.body.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>)
-  return { status: 200, lines, records: lines.filter((l) => l.type === 'record').map((l) => l.data as Row), terminal: lines.at(-1) }
+  return await syncTable(app, 'Typeform', { config: config(), ...body })
 }
 
 function since (target: FakeTypeform, mark: number) {
@@ -273,20 +262,6 @@ const SHAPES: Record<string, Record<string, unknown>> = {
   responses: { form_id: String, token: String, response_id: String, landing_id: String, landed_at: String, submitted_at: String, metadata: { user_agent: String, platform: String }, calculated: { score: Number }, answers: Array },
   workspaces: { id: String, name: String, account_id: String, shared: Boolean, forms: { count: Number, href: String } },
   themes: { id: String, name: String, visibility: String, font: String, colors: { answer: String, background: String }, fields: { alignment: String } }
-}
-
-/** `value` has every field of `shape`: constructors stand for a type, objects recurse. */
-function matchesShape (value: unknown, shape: Record<string, unknown>): boolean {
-  if (typeof value !== 'object' || value === null) return false
-  const record = value as Record<string, unknown>
-  return Object.entries(shape).every(([key, expected]) => {
-    const actual = record[key]
-    if (expected === String) return typeof actual === 'string'
-    if (expected === Number) return typeof actual === 'number'
-    if (expected === Boolean) return typeof actual === 'boolean'
-    if (expected === Array) return Array.isArray(actual)
-    return matchesShape(actual, expected as Record<string, unknown>)
-  })
 }
 
 function expectedCount (table: string): number {
