@@ -227,14 +227,16 @@ function crossReferenceProblems (definition: SourceDefinition): string[] {
   collect('/check', definition.check)
   definition.endpoints.forEach((endpoint, i) => {
     for (const key of ['params', 'headers', 'pageSize'] as const) collect(`/endpoints/${i}/${key}`, endpoint[key])
-  })
-  for (const key of ['params', 'headers', 'pageSize'] as const) collect(`/defaults/${key}`, definition.defaults?.[key])
-  definition.endpoints.forEach((endpoint, i) => {
-    (endpoint.variants ?? []).forEach((variant, j) => {
+    ;(endpoint.variants ?? []).forEach((variant, j) => {
       for (const key of ['params', 'headers', 'pageSize'] as const) collect(`/endpoints/${i}/variants/${j}/${key}`, variant[key])
       problems.push(...variantProblems(definition.fields, variant, `/endpoints/${i}/variants/${j}/when`))
+      const parent = variant.fanOut?.parent
+      if (parent !== undefined && !endpointNames.has(parent) && parents[parent] === undefined) {
+        problems.push(`/endpoints/${i}/variants/${j}/fanOut/parent: "${parent}" is neither a table nor a static parent list`)
+      }
     })
   })
+  for (const key of ['params', 'headers', 'pageSize'] as const) collect(`/defaults/${key}`, definition.defaults?.[key])
   for (const match of definition.client.baseUrl.default.matchAll(/\{([A-Za-z0-9_.]+)\}/g)) {
     if (match[1] !== 'service_origin') refs.push({ pointer: '/client/baseUrl/default', value: match[1] })
   }

@@ -84,10 +84,12 @@ t.test('variants and base URL placeholders are checked against the form', async 
   const variants = bad.endpoints[0]?.variants ?? []
   ;(variants[0] as { when: Record<string, unknown> }).when.field = 'nope'
   ;(variants[1] as { when: Record<string, unknown> }).when.is = 'weird'
+  ;(variants[1] as Record<string, unknown>).fanOut = { parent: 'nobody', resolveParam: 'x', resolveField: 'id' }
   bad.client.baseUrl.default = 'https://{region}.example.test'
   t.same(problemsOf(bad).sort(), [
     '/client/baseUrl/default: no form field "region"',
     '/endpoints/0/variants/0/when/field: no form field "nope"',
+    '/endpoints/0/variants/1/fanOut/parent: "nobody" is neither a table nor a static parent list',
     '/endpoints/0/variants/1/when/is: "weird" is not an option of select "mode"'
   ])
   const broken = clone(definition) as unknown as { endpoints: Array<{ variants: Array<Record<string, unknown>> }> }
