@@ -7,7 +7,7 @@
  */
 import { setMaxListeners } from 'node:events'
 import type { FanOutDecl } from './declarations.js'
-import { LookAhead } from './buffer.js'
+import { LookAhead } from './lookahead.js'
 import { getPath } from './select.js'
 import type { Page, ResumeState, Row } from './types.js'
 

@@ -6,7 +6,7 @@
 import { setMaxListeners } from 'node:events'
 import { UnsupportedRequestError } from '../errors.js'
 import type { Endpoint, IncrementalFieldDecl, Params } from './declarations.js'
-import { LookAhead } from './buffer.js'
+import { LookAhead } from './lookahead.js'
 import type { ClientRuntime } from './execute.js'
 import { fanOutPages, type FanOutState } from './fanout.js'
 import { incrementalParams } from './incremental.js'

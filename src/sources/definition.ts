@@ -17,16 +17,10 @@ import {
 } from '../engine/declarations.js'
 import { RateBudgetSchema, RateLimitHeadersSchema, RetryOptionsSchema, ScopesSchema } from '../engine/client-options.js'
 import { schemaProblems } from '../engine/schema-problems.js'
-import { FieldSchema, ReleaseStatusSchema } from './fields.js'
+import { FieldSchema, ReleaseStatusSchema, type DeepReadonly } from './fields.js'
 
 const strict = { additionalProperties: false } as const
 
-/**
- * Definitions are written `as const` (so the config type derives from the literal form) or parsed from
- * JSON; both must fit, so the static types are deeply readonly.
- */
-export type DeepReadonly<T> = T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepReadonly<U>>
-  : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T
 
 // ---------------------------------------------------------------------------------------------
 // References to config values
@@ -267,7 +261,7 @@ export const SourceDefinitionSchema = Type.Object({
   caption: Type.Optional(Type.String()),
   category: Type.String(),
   docsUrl: Type.Optional(Type.String()),
-  /** SVG file beside the definition; served at /static/services/<name in lower case>.svg. */
+  /** SVG file beside the definition; served at /static/services/<name in kebab-case>.svg (AcmeWidgets → acme-widgets.svg). */
   icon: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]+\\.svg$' })),
   releaseStatus: Type.Optional(ReleaseStatusSchema),
   betaSource: Type.Optional(Type.Boolean()),

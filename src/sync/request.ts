@@ -1,7 +1,7 @@
 /**
  * The sync request body and the checks made on it before any byte is streamed: the table exists and
  * the watermarks fit its incremental field (the sync type and field themselves are checked by
- * `resolveIncrementalField` in sources/catalog.ts, which sources use too). Each failure is a 4xx
+ * `resolveIncrementalField` in sources/tables.ts, which sources use too). Each failure is a 4xx
  * problem naming the field.
  */
 import Type, { type Static } from 'typebox'

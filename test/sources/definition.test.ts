@@ -134,3 +134,15 @@ t.test('static parents from a form field: split, deduplicated, capped with a 400
   const many = Array.from({ length: 101 }, (_, i) => `o/r${i}`).join('\n')
   t.throws(() => parentRows(GITHUB_DEFINITION, 'configured_repositories', { repositories: many }), { errors: [{ path: '/config/repositories', message: /at most 100/ }] })
 })
+
+t.test('the example in src/sources/README.md is a valid definition', async (t) => {
+  const { readFileSync } = await import('node:fs')
+  const readme = readFileSync(new URL('../../src/sources/README.md', import.meta.url), 'utf8')
+  const json = /```json\n([\s\S]*?)\n```/.exec(readme)?.[1]
+  t.ok(json, 'the README has a JSON example')
+  const example = checkDefinition(JSON.parse(json ?? '{}'))
+  const source = defineRestSource(example)
+  const services = createEngineServices()
+  t.teardown(async () => { await services.close() })
+  t.same((await source.getSchemas(null, { services, log: pino({ level: 'silent' }), signal: new AbortController().signal })).map((s) => s.name), ['projects', 'tasks'])
+})
