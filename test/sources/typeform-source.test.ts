@@ -168,6 +168,13 @@ t.test('credential check failures: bad token (with the data-center hint), each m
   }
 })
 
+t.test('a 2xx answer of the wrong shape (not the Typeform API) is UNEXPECTED_RESPONSE naming the base URL', async (t) => {
+  fake.failNext(200, fake.account(CANARY).me)
+  fake.failNext(200, { results: [] })
+  const result = await validate({ auth_token: CANARY })
+  t.match(result.body, { valid: false, code: 'UNEXPECTED_RESPONSE', message: `The address at ${fake.url} did not answer like the Typeform API. Check the data center.` })
+})
+
 t.test('malformed configs are 400s naming the field', async (t) => {
   const missing = await validate({ response_types: 'all' })
   t.equal(missing.status, 400)
