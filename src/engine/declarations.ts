@@ -220,6 +220,16 @@ export const EndpointSchema = Type.Object({
   paginator: PaginatorSchema,
   /** Page-size param and value sent with every request (e.g. `per_page` = 100). */
   pageSize: Type.Optional(PageSizeSchema),
+  /**
+   * Query params sent with the first request only: the paginator's next requests drop them, incremental
+   * params included (Typeform refuses `since`/`until` together with a `before` token).
+   */
+  firstPageOnlyParams: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  /**
+   * A page with fewer rows than `pageSize` is the last one, for APIs with neither a has-more flag nor a
+   * next link (Typeform responses): saves the empty request that would otherwise end the walk.
+   */
+  stopOnShortPage: Type.Optional(Type.Boolean()),
   /** Incremental fields this table offers; the sync request picks one. Empty/absent: full refresh only. */
   incrementalFields: Type.Optional(Type.Array(IncrementalFieldSchema)),
   supportsAppend: Type.Optional(Type.Boolean()),
@@ -260,6 +270,9 @@ function semanticProblems (endpoint: Endpoint): string[] {
   }
   if (p.type === 'offset' && p.totalPath !== undefined && p.totalHeader !== undefined) {
     problems.push(`${endpoint.name}/paginator: declare at most one of totalPath and totalHeader`)
+  }
+  if (endpoint.stopOnShortPage === true && endpoint.pageSize === undefined) {
+    problems.push(`${endpoint.name}/stopOnShortPage: needs a pageSize to compare pages with`)
   }
   const fanOut = endpoint.fanOut
   if (fanOut !== undefined && !endpoint.path.includes(`{${fanOut.resolveParam}}`)) {

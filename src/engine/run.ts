@@ -10,7 +10,7 @@ import { setMaxListeners } from 'node:events'
 import type { Endpoint, IncrementalFieldDecl } from './declarations.js'
 import { execute, type ClientRuntime, type Outcome } from './execute.js'
 import { pageOlderThan } from './incremental.js'
-import { createPaginator } from './paginators/index.js'
+import { endpointPaginator } from './paginators/endpoint-options.js'
 import { redactUrl } from './redact.js'
 import { encodeRequest } from './request-state.js'
 import { createRowFlattener } from './row-flatten.js'
@@ -46,7 +46,7 @@ export function requestKey (request: RequestSpec): string {
 
 export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
   const { rt, endpoint } = input
-  const paginator = createPaginator(endpoint.paginator)
+  const paginator = endpointPaginator(endpoint)
   const flatten = endpoint.flatten === undefined ? undefined : createRowFlattener(endpoint.flatten)
   const controller = new AbortController()
   const signal = AbortSignal.any([input.signal, controller.signal])

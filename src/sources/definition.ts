@@ -142,6 +142,8 @@ const EndpointParts = {
   paginator: Type.Optional(PaginatorSchema),
   /** `null` opts an endpoint out of the defaults' page size (a single-object endpoint). */
   pageSize: Type.Optional(Type.Union([PageSizeSchema, Type.Object({ param: Type.String(), value: FieldRefSchema }, strict), Type.Null()])),
+  firstPageOnlyParams: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  stopOnShortPage: Type.Optional(Type.Boolean()),
   incrementalFields: Type.Optional(Type.Array(IncrementalFieldSchema)),
   supportsAppend: Type.Optional(Type.Boolean()),
   primaryKeys: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
@@ -167,10 +169,27 @@ const EndpointParts = {
 export const EndpointDefaultsSchema = Type.Object(EndpointParts, { ...strict, title: 'EndpointDefaults' })
 export type EndpointDefaults = DeepReadonly<Static<typeof EndpointDefaultsSchema>>
 
+/**
+ * Endpoint keys for configs where a form choice changes what the API answers (Typeform: with partial
+ * responses included, since/until filter on landed_at instead of submitted_at). A variant applies when
+ * the config's `when.field` is one of `when.is`; matching variants apply in order over the endpoint,
+ * merged as the endpoint is over the defaults. Table lists and syncs for that config see the result.
+ */
+export const EndpointVariantSchema = Type.Object({
+  when: Type.Object({
+    /** A form field (dotted for a nested one). */
+    field: Type.String({ minLength: 1 }),
+    is: Type.Union([Type.String(), Type.Array(Type.String(), { minItems: 1 })])
+  }, strict),
+  ...EndpointParts
+}, { ...strict, title: 'EndpointVariant' })
+export type EndpointVariant = DeepReadonly<Static<typeof EndpointVariantSchema>>
+
 export const DefinitionEndpointSchema = Type.Object({
   /** Table name (snake_case). */
   name: Type.String({ pattern: '^[a-z][a-z0-9_]*$' }),
-  ...EndpointParts
+  ...EndpointParts,
+  variants: Type.Optional(Type.Array(EndpointVariantSchema))
 }, { ...strict, title: 'DefinitionEndpoint' })
 export type DefinitionEndpoint = DeepReadonly<Static<typeof DefinitionEndpointSchema>>
 

@@ -10,6 +10,7 @@ import { githubSource } from './github/source.js'
 import { sentrySource } from './sentry/source.js'
 import { stripeSource } from './stripe/source.js'
 import { klaviyoSource } from './klaviyo/source.js'
+import { typeformSource } from './typeform/source.js'
 
 /** Every source the service offers. Keep this list the only registration point. */
 export const SOURCES: readonly AnySource[] = [
@@ -17,7 +18,8 @@ export const SOURCES: readonly AnySource[] = [
   githubSource,
   sentrySource,
   stripeSource,
-  klaviyoSource
+  klaviyoSource,
+  typeformSource
 ]
 
 export interface SourceAsset {
