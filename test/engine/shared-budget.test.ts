@@ -1,0 +1,83 @@
+/**
+ * Budgets shared across replicas through a real redis-server: two engine service sets (two replicas)
+ * with one credential against a vendor that enforces 2 requests/s; Redis keys hold no secret and
+ * expire; Redis away at start and back later.
+ */
+import t from 'tap'
+import { Redis } from 'ioredis'
+import type { EngineServices } from '../../src/engine/services.js'
+import { peakInWindow, startPacedVendor } from '../fakes/paced-vendor.js'
+import { redisFor } from '../helpers/redis-server.js'
+import { testRun, testServices } from './helpers.js'
+
+const TOKEN = 'tfp_secret_canary_token_0042'
+const BUDGET = { default: { reservoir: 2, intervalMs: 1_000 } }
+
+function replica (url: string, prefix = 'test:'): EngineServices {
+  return testServices({ sharedBudget: { url, keyPrefix: prefix, replicas: 2 } })
+}
+
+async function requests (services: EngineServices, baseUrl: string, n: number): Promise<void> {
+  const client = services.createClient({ source: 'Paced', baseUrl, auth: { type: 'bearer', token: TOKEN }, budgets: BUDGET }, testRun())
+  await Promise.all(Array.from({ length: n }, async (_, i) => await client.request({ method: 'GET', path: `/forms?page=${i + 1}&page_size=1` })))
+}
+
+t.test('two replicas with one credential share 2 requests/s: no 429, never over budget; keys hold no secret and expire', async (t) => {
+  const redis = await redisFor(t)
+  if (redis === undefined) return
+  const vendor = await startPacedVendor({ budget: 2, intervalMs: 1_000, items: 100 })
+  const a = replica(redis.url)
+  const b = replica(redis.url)
+  t.teardown(async () => { await a.close(); await b.close(); await vendor.close() })
+  t.ok(await a.sharedBudget?.whenConnected(2_000), 'replica A connected')
+  t.ok(await b.sharedBudget?.whenConnected(2_000), 'replica B connected')
+  await Promise.all([requests(a, vendor.url, 4), requests(b, vendor.url, 4)])
+  const times = vendor.arrivals.map((r) => r.at)
+  t.equal(vendor.arrivals.length, 8, 'every request sent once')
+  t.equal(vendor.overBudget(), 0, 'no 429')
+  t.ok(peakInWindow(times, 1_000) <= 2, `peak ${peakInWindow(times, 1_000)} per sliding second`)
+  t.ok(Math.max(...times) - Math.min(...times) >= 3_000, 'eight requests at 2/s take three more windows')
+  t.ok((a.sharedBudget?.counters.waits ?? 0) + (b.sharedBudget?.counters.waits ?? 0) > 0, 'waits on the shared window are counted')
+  t.equal(a.sharedBudget?.counters.fallbackAdmissions, 0)
+
+  const inspect = new Redis(redis.url)
+  t.teardown(() => { inspect.disconnect() })
+  const keys = await inspect.keys('test:*')
+  t.ok(keys.length >= 2, `keys: ${keys.join(', ')}`)
+  t.ok(keys.every((k) => k.startsWith('test:rl:{Paced:') && !k.includes(TOKEN)), 'keyed by source and fingerprint, never the secret')
+  for (const key of keys) {
+    const ttl = await inspect.pttl(key)
+    t.ok(ttl > 0 && ttl <= 1_005 + 30_000, `${key} expires (${ttl} ms)`)
+  }
+  const dump = JSON.stringify(await Promise.all(keys.map(async (k) => await inspect.type(k) === 'hash' ? await inspect.hgetall(k) : await inspect.zrange(k, 0, -1))))
+  t.notOk(dump.includes(TOKEN), 'no value holds the secret')
+})
+
+t.test('Redis away at start: syncs go on within the local share, logged once; Redis back: shared again', async (t) => {
+  const redis = await redisFor(t)
+  if (redis === undefined) return
+  await redis.kill()
+  const vendor = await startPacedVendor({ budget: 2, intervalMs: 1_000, items: 100 })
+  const lines: string[] = []
+  const pino = (await import('pino')).default
+  const a = testServices({ sharedBudget: { url: redis.url, keyPrefix: 'down:', replicas: 2 }, log: pino({ level: 'info' }, { write: (l: string) => { lines.push(l) } }) })
+  t.teardown(async () => { await a.close(); await vendor.close() })
+  t.equal(await a.sharedBudget?.whenConnected(1_000), false, 'not connected')
+  t.equal(a.sharedBudget?.state, 'unavailable')
+  await requests(a, vendor.url, 3)
+  t.equal(vendor.arrivals.length, 3)
+  const times = vendor.arrivals.map((r) => r.at)
+  t.ok(peakInWindow(times, 1_000) <= 1, 'the local share is half the budget (RATE_LIMIT_REPLICAS 2)')
+  t.equal(a.sharedBudget?.counters.fallbackAdmissions, 3)
+  t.equal(lines.filter((l) => l.includes('Redis unreachable')).length, 1, 'logged once')
+  t.notOk(lines.join('').includes(redis.url), 'the URL is never logged')
+
+  await redis.restart()
+  for (let i = 0; i < 100 && a.sharedBudget?.state !== 'connected'; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+  t.equal(a.sharedBudget?.state, 'connected', 'reconnected')
+  t.equal(lines.filter((l) => l.includes('Redis reachable again')).length, 1, 'the recovery is logged')
+  await requests(a, vendor.url, 2)
+  t.equal(vendor.arrivals.length, 5)
+  t.equal(a.sharedBudget?.counters.fallbackAdmissions, 3, 'admitted through Redis again')
+  t.equal(vendor.overBudget(), 0)
+})
