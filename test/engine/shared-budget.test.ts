@@ -5,7 +5,9 @@
  */
 import t from 'tap'
 import { Redis } from 'ioredis'
+import { fallbackBudget } from '../../src/engine/rate-limit.js'
 import type { EngineServices } from '../../src/engine/services.js'
+import { loadSettings, SettingsError } from '../../src/settings.js'
 import { peakInWindow, startPacedVendor } from '../fakes/paced-vendor.js'
 import { redisFor } from '../helpers/redis-server.js'
 import { testRun, testServices } from './helpers.js'
@@ -80,4 +82,28 @@ t.test('Redis away at start: syncs go on within the local share, logged once; Re
   t.equal(vendor.arrivals.length, 5)
   t.equal(a.sharedBudget?.counters.fallbackAdmissions, 3, 'admitted through Redis again')
   t.equal(vendor.overBudget(), 0)
+})
+
+t.test('REDIS_URL and RATE_LIMIT_REPLICAS: read from the environment, bad values named but never echoed', async (t) => {
+  const settings = loadSettings({ REDIS_URL: 'redis://:pw-in-url@127.0.0.1:6390/2', RATE_LIMIT_REPLICAS: '3' })
+  t.equal(settings.REDIS_URL, 'redis://:pw-in-url@127.0.0.1:6390/2')
+  t.equal(settings.RATE_LIMIT_REPLICAS, 3)
+  t.equal(loadSettings({}).REDIS_URL, '', 'off by default')
+  for (const [env, name] of [[{ REDIS_URL: 'http://:hunter2@127.0.0.1' }, 'REDIS_URL'], [{ RATE_LIMIT_REPLICAS: '0' }, 'RATE_LIMIT_REPLICAS']] as const) {
+    try {
+      loadSettings(env)
+      t.fail('accepted')
+    } catch (error) {
+      t.ok(error instanceof SettingsError)
+      t.match((error as SettingsError).problems.join('\n'), new RegExp(`^${name}`))
+      t.notOk((error as Error).message.includes('hunter2'), 'the value is not echoed')
+    }
+  }
+})
+
+t.test('the local share while Redis is away: each budget divided by the replica count, never below one', async (t) => {
+  t.same(fallbackBudget({ reservoir: 2, intervalMs: 1_000 }, 2), { reservoir: 1, intervalMs: 1_000 })
+  t.same(fallbackBudget({ reservoir: 5, intervalMs: 1_000, maxConcurrent: 4, minTimeMs: 10 }, 3), { reservoir: 1, intervalMs: 1_000, maxConcurrent: 1, minTimeMs: 30 })
+  t.same(fallbackBudget({ reservoir: 1, intervalMs: 1_000 }, 4), { reservoir: 1, intervalMs: 1_000 }, 'one request per window at least')
+  t.same(fallbackBudget({}, 2), {})
 })
