@@ -22,7 +22,7 @@ import type { Logger } from 'pino'
 /** A lease not renewed for this long is counted as answered (its replica died mid-request). */
 export const LEASE_TTL_MS = 30_000
 /** A Redis command not answered within this is treated as Redis being unreachable. */
-export const COMMAND_TIMEOUT_MS = 500
+export const COMMAND_TIMEOUT_MS = 1_000
 /**
  * Switching between the shared window and the local share, a replica does not know what the others
  * just did: on entering the fallback it first lets one window pass (requests admitted through Redis
@@ -99,10 +99,14 @@ local minTime = tonumber(ARGV[6]) or 0
 local ttl = tonumber(ARGV[7])
 local pauseMs = tonumber(ARGV[8]) or 0
 
-local function keep(extra)
+-- Keys live for the window (or a longer pause or spacing) plus the lease TTL after their last use;
+-- never shortened (a renewal does not know the window).
+local function keep()
   local st = redis.call('HMGET', KEYS[3], 'paused', 'spacingUntil')
-  local life = math.max(window, (tonumber(st[1]) or 0) - now, (tonumber(st[2]) or 0) - now, 0) + ttl + (extra or 0)
-  for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], life) end
+  local life = math.max(window, (tonumber(st[1]) or 0) - now, (tonumber(st[2]) or 0) - now, 0) + ttl
+  for i = 1, 3 do
+    if redis.call('PTTL', KEYS[i]) < life then redis.call('PEXPIRE', KEYS[i], life) end
+  end
 end
 
 local function pause(ms)
