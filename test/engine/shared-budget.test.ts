@@ -9,6 +9,7 @@ import { fallbackBudget } from '../../src/engine/rate-limit.js'
 import type { EngineServices } from '../../src/engine/services.js'
 import { loadSettings, SettingsError } from '../../src/settings.js'
 import { peakInWindow, startPacedVendor } from '../fakes/paced-vendor.js'
+import { startRestFake, type FakeResponse } from '../fakes/rest-fake.js'
 import { redisFor } from '../helpers/redis-server.js'
 import { testRun, testServices } from './helpers.js'
 
@@ -106,4 +107,85 @@ t.test('the local share while Redis is away: each budget divided by the replica 
   t.same(fallbackBudget({ reservoir: 5, intervalMs: 1_000, maxConcurrent: 4, minTimeMs: 10 }, 3), { reservoir: 1, intervalMs: 1_000, maxConcurrent: 1, minTimeMs: 30 })
   t.same(fallbackBudget({ reservoir: 1, intervalMs: 1_000 }, 4), { reservoir: 1, intervalMs: 1_000 }, 'one request per window at least')
   t.same(fallbackBudget({}, 2), {})
+})
+
+t.test('maxConcurrent holds across replicas: at most one request in flight at the vendor', async (t) => {
+  const redis = await redisFor(t)
+  if (redis === undefined) return
+  let inflight = 0
+  let peak = 0
+  const vendor = await startRestFake({
+    'GET /slow': async () => {
+      inflight++; peak = Math.max(peak, inflight)
+      await new Promise((resolve) => setTimeout(resolve, 40))
+      inflight--
+      return { json: {} }
+    }
+  })
+  const a = replica(redis.url, 'conc:')
+  const b = replica(redis.url, 'conc:')
+  t.teardown(async () => { await a.close(); await b.close(); await vendor.close() })
+  await a.sharedBudget?.whenConnected(2_000)
+  await b.sharedBudget?.whenConnected(2_000)
+  const options = { source: 'C', baseUrl: vendor.url, auth: { type: 'bearer' as const, token: TOKEN }, budgets: { default: { maxConcurrent: 1 } } }
+  const ca = a.createClient(options, testRun())
+  const cb = b.createClient(options, testRun())
+  await Promise.all([
+    ...Array.from({ length: 4 }, async () => await ca.request({ method: 'GET', path: '/slow' })),
+    ...Array.from({ length: 4 }, async () => await cb.request({ method: 'GET', path: '/slow' }))
+  ])
+  t.equal(vendor.hits('/slow').length, 8)
+  t.equal(peak, 1, 'one in flight across both replicas')
+})
+
+t.test('remaining 0 seen by one replica pauses the other until the reset', async (t) => {
+  const redis = await redisFor(t)
+  if (redis === undefined) return
+  let resetAt = 0
+  const vendor = await startRestFake({
+    'GET /ping': (_req, f): FakeResponse => {
+      if (f.requests.length === 1) {
+        resetAt = Date.now() + 800
+        return { headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(resetAt / 1000) }, json: {} }
+      }
+      return { headers: { 'x-ratelimit-remaining': '100' }, json: {} }
+    }
+  })
+  const a = replica(redis.url, 'hdr:')
+  const b = replica(redis.url, 'hdr:')
+  t.teardown(async () => { await a.close(); await b.close(); await vendor.close() })
+  await a.sharedBudget?.whenConnected(2_000)
+  await b.sharedBudget?.whenConnected(2_000)
+  const options = { source: 'H', baseUrl: vendor.url, auth: { type: 'bearer' as const, token: TOKEN }, rateLimitHeaders: { remaining: 'X-RateLimit-Remaining', reset: 'X-RateLimit-Reset' } }
+  await a.createClient(options, testRun()).request({ method: 'GET', path: '/ping' })
+  await b.createClient(options, testRun()).request({ method: 'GET', path: '/ping' })
+  t.ok((vendor.requests[1]?.at ?? 0) >= resetAt - 20, `replica B waited for the reset A saw (${(vendor.requests[1]?.at ?? 0) - resetAt} ms)`)
+})
+
+t.test('a Redis failover (empty after restart) does not shorten a 429 pause: replicas that saw it publish it again', async (t) => {
+  const redis = await redisFor(t)
+  if (redis === undefined) return
+  const vendor = await startRestFake({
+    'GET /ping': (_req, f): FakeResponse => f.requests.length === 1 ? { status: 429, headers: { 'retry-after': '2' }, json: {} } : { json: {} }
+  })
+  const a = replica(redis.url, 'fo:')
+  t.teardown(async () => { await a.close(); await vendor.close() })
+  await a.sharedBudget?.whenConnected(2_000)
+  const options = { source: 'F', baseUrl: vendor.url, auth: { type: 'bearer' as const, token: TOKEN } }
+  const first = a.createClient(options, testRun()).request({ method: 'GET', path: '/ping' })
+  for (let i = 0; i < 100 && vendor.requests.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  const limitedAt = vendor.requests[0]?.at ?? 0
+  await redis.kill()
+  await redis.restart()
+  for (let i = 0; i < 100 && a.sharedBudget?.state !== 'connected'; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+  t.equal(a.sharedBudget?.state, 'connected', 'replica A reconnected to the empty Redis')
+  // Replica B starts now: it never saw the 429, and the Redis it talks to was empty.
+  const b = replica(redis.url, 'fo:')
+  t.teardown(async () => { await b.close() })
+  t.ok(await b.sharedBudget?.whenConnected(2_000))
+  await b.createClient(options, testRun()).request({ method: 'GET', path: '/ping' })
+  await first
+  const later = vendor.requests.slice(1).map((r) => r.at - limitedAt)
+  t.equal(later.length, 2, 'A retried, B sent its request')
+  t.ok(later.every((ms) => ms >= 2_000 - 10), `nobody before the 2 s Retry-After ran out (${later.join(', ')} ms after the 429)`)
 })
