@@ -75,6 +75,8 @@ export class SharedLimiter {
   /** With Redis: the budget as the shared script reads it, and the local share used while Redis is away. */
   private readonly windowBudget: WindowBudget
   private readonly fallback: RateBudget | undefined
+  /** The local window is kept with Redis too: it is what the fallback budget is checked against. */
+  private readonly tracksWindow: boolean
   /** Times (ascending) at which admitted requests got their answer, within the last window. */
   private answered: number[] = []
   /** Admitted requests still waiting for their answer: they count in every window until then. */
@@ -105,6 +107,7 @@ export class SharedLimiter {
       ...(minTimeMs !== undefined ? { minTimeMs } : {})
     }
     this.fallback = shared === undefined ? undefined : fallbackBudget(budget, shared.store.replicas)
+    this.tracksWindow = (reservoir !== undefined && intervalMs !== undefined) || shared !== undefined
   }
 
   /** Run `task` as one limited job; a cancelled run's queued job never starts its task. */
@@ -190,11 +193,6 @@ export class SharedLimiter {
       }
     }
     return until - now
-  }
-
-  /** The local window is kept with Redis too: it is what the fallback budget is checked against. */
-  private get tracksWindow (): boolean {
-    return (this.budget.reservoir !== undefined && this.budget.intervalMs !== undefined) || this.shared !== undefined
   }
 
   private answer (admission: Admission | undefined): void {
