@@ -22,8 +22,13 @@ import { SHARED_BUDGET_SCRIPT } from './shared-budget-script.js'
 
 /** A lease not renewed for this long is counted as answered (its replica died mid-request). */
 export const LEASE_TTL_MS = 30_000
-/** A Redis command not answered within this is treated as Redis being unreachable. */
-export const COMMAND_TIMEOUT_MS = 1_000
+/**
+ * A Redis command not answered within this is treated as Redis being unreachable. A closed or refused
+ * connection is noticed at once; this only catches a hung Redis. Generous, because an event loop
+ * stalled for longer fires the timer before it reads the answer, and a replica that falls back alone
+ * while the others still share the window can push the total over the budget.
+ */
+export const COMMAND_TIMEOUT_MS = 3_000
 /**
  * Switching between the shared window and the local share, a replica does not know what the others
  * just did: on entering the fallback it first lets one window pass (requests admitted through Redis

@@ -4,9 +4,7 @@
  * Without it a test says so and is skipped locally, but fails in CI (CI=true): .ci/run installs it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { connect } from 'node:net'
 import type { Test } from 'tap'
-import { freePort } from './free-port.js'
 
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server'
 
@@ -31,19 +29,45 @@ export function redisUnavailable (): string | null {
   return null
 }
 
-async function waitForPort (port: number, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${output()}`)
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1')
-      socket.once('connect', () => { socket.destroy(); resolve(true) })
-      socket.once('error', () => { resolve(false) })
+/**
+ * Ports are drawn below the kernel's ephemeral range (32768+), so no other test's `listen(0)` or
+ * freePort() can take one between a kill and a restart; a port already in use is detected from
+ * redis-server's own output and another one drawn.
+ */
+const PORT_RANGE = { from: 20_000, to: 32_000 }
+
+function randomPort (): number {
+  return PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from))
+}
+
+/** Start redis-server on `port`: resolves once it says it is ready, 'in-use' when the port is taken. */
+async function launch (port: number): Promise<{ child: ChildProcess } | 'in-use'> {
+  const child = spawn(REDIS_SERVER, [
+    '--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no',
+    '--protected-mode', 'yes', '--daemonize', 'no', '--loglevel', 'notice', '--dir', '/tmp'
+  ], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  return await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`redis-server did not start on 127.0.0.1:${port}: ${output.slice(-500)}`)) }, 15_000)
+    const onData = (d: Buffer): void => {
+      output += d.toString()
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer)
+        child.stdout?.off('data', onData)
+        child.stdout?.resume()
+        child.stderr?.resume()
+        resolve({ child })
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.once('error', (error) => { clearTimeout(timer); reject(error) })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      if (output.includes('Address already in use')) resolve('in-use')
+      else reject(new Error(`redis-server exited (${String(code)}): ${output.slice(-500)}`))
     })
-    if (up) return
-    if (Date.now() > deadline) throw new Error(`redis-server did not listen on 127.0.0.1:${port}: ${output()}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+  })
 }
 
 async function exited (child: ChildProcess): Promise<void> {
@@ -52,18 +76,13 @@ async function exited (child: ChildProcess): Promise<void> {
 }
 
 export async function startRedis (): Promise<RedisProcess> {
-  const port = await freePort()
+  let port = 0
   let child: ChildProcess | undefined
-  const launch = async (): Promise<void> => {
-    let output = ''
-    const proc = spawn(REDIS_SERVER, [
-      '--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no',
-      '--protected-mode', 'yes', '--daemonize', 'no', '--loglevel', 'warning', '--dir', '/tmp'
-    ], { stdio: ['ignore', 'pipe', 'pipe'] })
-    proc.stdout?.on('data', (d: Buffer) => { output += d.toString() })
-    proc.stderr?.on('data', (d: Buffer) => { output += d.toString() })
-    child = proc
-    await waitForPort(port, proc, () => output.slice(-500))
+  for (let attempt = 0; child === undefined; attempt++) {
+    if (attempt === 20) throw new Error('no free port for redis-server after 20 tries')
+    port = randomPort()
+    const started = await launch(port)
+    if (started !== 'in-use') child = started.child
   }
   const kill = async (): Promise<void> => {
     if (child === undefined) return
@@ -72,12 +91,15 @@ export async function startRedis (): Promise<RedisProcess> {
     c.kill('SIGKILL')
     await exited(c)
   }
-  await launch()
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     kill,
-    restart: launch,
+    restart: async () => {
+      const started = await launch(port)
+      if (started === 'in-use') throw new Error(`port ${port} was taken while redis-server was down`)
+      child = started.child
+    },
     stop: kill
   }
 }
