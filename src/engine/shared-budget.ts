@@ -114,6 +114,8 @@ export class SharedWindow {
       ages.length, ...ages.map((a) => Math.max(0, Math.round(a))), ...(handover?.inflight ?? [])
     ])
     if (!Array.isArray(reply)) return undefined
+    // Handed-over leases now live in Redis: renew them like our own until they are released.
+    for (const id of handover?.inflight ?? []) this.store.held(id, this)
     const waitMs = Number(reply[0])
     if (waitMs === 0) this.store.held(lease, this)
     return { waitMs, pausedMs: Number(reply[1]) }
