@@ -34,7 +34,19 @@ export const SettingsSchema = Type.Object({
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'On SIGTERM, how long in-flight syncs may take to end with an error line.' }),
   UPSTREAM_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10_000, description: 'Upstream connect timeout.' }),
   UPSTREAM_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 60_000, description: 'Upstream response headers timeout.' }),
-  UPSTREAM_BODY_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 120_000, description: 'Upstream body idle timeout.' })
+  UPSTREAM_BODY_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 120_000, description: 'Upstream body idle timeout.' }),
+  REDIS_URL: Type.String({
+    default: '',
+    pattern: '^(rediss?://.+)?$',
+    description: 'redis:// or rediss:// URL: share rate-limit budgets and pauses across replicas (see "Scaling out"). Empty: each process limits on its own.'
+  }),
+  REDIS_KEY_PREFIX: Type.String({ default: 'warehouse-sources:', maxLength: 100, description: 'Prefix of every Redis key this service writes.' }),
+  RATE_LIMIT_REPLICAS: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 2,
+    description: 'With REDIS_URL, while Redis is unreachable each replica uses its source budgets divided by this: set it to the number of replicas.'
+  })
 })
 export type Settings = Static<typeof SettingsSchema>
 
@@ -112,6 +124,13 @@ export function loadSettings (
       new URL(url) // eslint-disable-line no-new
     } catch {
       problems.push(`UPSTREAM_BASE_URLS.${name}: not a valid URL`)
+    }
+  }
+  if (settings.REDIS_URL !== '') {
+    try {
+      new URL(settings.REDIS_URL) // eslint-disable-line no-new
+    } catch {
+      problems.push('REDIS_URL: not a valid URL') // never echoed: it may carry a password
     }
   }
   if (problems.length > 0) throw new SettingsError(problems)
