@@ -32,16 +32,4 @@ export async function syncTable (app: App, sourceName: string, payload: Record<s
   return { status: 200, lines, records: lines.filter((l) => l.type === 'record').map((l) => l.data as Row), terminal: lines.at(-1) }
 }
 
-/** `value` has every field of `shape`: String/Number/Boolean/Array stand for a type, objects recurse. */
-export function matchesShape (value: unknown, shape: Record<string, unknown>): boolean {
-  if (typeof value !== 'object' || value === null) return false
-  const record = value as Record<string, unknown>
-  return Object.entries(shape).every(([key, expected]) => {
-    const actual = record[key]
-    if (expected === String) return typeof actual === 'string'
-    if (expected === Number) return typeof actual === 'number'
-    if (expected === Boolean) return typeof actual === 'boolean'
-    if (expected === Array) return Array.isArray(actual)
-    return matchesShape(actual, expected as Record<string, unknown>)
-  })
-}
+export { matchesShape } from './shapes.js'

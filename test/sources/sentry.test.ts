@@ -17,6 +17,7 @@ import { ISSUE_EVENTS_PAGE_CAP, SENTRY_ENDPOINTS } from '../../src/sources/sentr
 import { SENTRY_BUDGET, sentrySource } from '../../src/sources/sentry/source.js'
 import type { PipelineInputs, SourceContext } from '../../src/sources/types.js'
 import { startFakeSentry, type FakeOrg, type FakeSentry } from '../fakes/sentry.js'
+import { matchesShape } from '../helpers/shapes.js'
 
 const checkLine = Compile(SyncLineSchema)
 const DAY = 86_400_000
@@ -281,20 +282,6 @@ const SHAPES: Record<string, Record<string, unknown>> = {
   project_events: { id: String, eventID: String, groupID: String, title: String, dateCreated: String, tags: Array, project_id: String, project_slug: String },
   project_client_keys: { id: String, public: String, projectId: Number, dsn: { public: String }, dateCreated: String, project_id: String, project_slug: String },
   issue_events: { id: String, eventID: String, dateCreated: String, tags: Array, issue_id: String, project_id: String }
-}
-
-/** `value` has every field of `shape`: constructors stand for a type, objects recurse. */
-function matchesShape (value: unknown, shape: Record<string, unknown>): boolean {
-  if (typeof value !== 'object' || value === null) return false
-  const record = value as Record<string, unknown>
-  return Object.entries(shape).every(([key, expected]) => {
-    const actual = record[key]
-    if (expected === String) return typeof actual === 'string'
-    if (expected === Number) return typeof actual === 'number'
-    if (expected === Boolean) return typeof actual === 'boolean'
-    if (expected === Array) return Array.isArray(actual)
-    return matchesShape(actual, expected as Record<string, unknown>)
-  })
 }
 
 function expectedCount (org: FakeOrg, table: string): number {
