@@ -13,7 +13,8 @@ import { Callable, DateTime, Duration, text } from './values.js'
 
 export const MAX_TEMPLATE_LENGTH = 10_000
 
-type Part = { kind: 'text', text: string } | { kind: 'expression', node: Node, source: string }
+export type TemplatePart = { kind: 'text', text: string } | { kind: 'expression', node: Node, source: string }
+type Part = TemplatePart
 
 export interface CompiledTemplate {
   readonly source: string
@@ -27,6 +28,8 @@ export interface CompiledTemplate {
   render: (context: Context) => string
   /** The AST of a template that is one bare expression (for translators that look at its shape). */
   readonly expression: Node | null
+  /** Text and expressions in order. */
+  readonly parts: readonly TemplatePart[]
 }
 
 /** The index after the `}}` closing an expression opened at `from`, skipping quoted strings. */
@@ -113,6 +116,7 @@ export function compileTemplate (source: string): CompiledTemplate {
     names,
     constant: parts.every((p) => p.kind === 'text'),
     expression: only,
+    parts,
     evaluate: only === null ? render : (context) => asData(evaluate(only, context)),
     render: only === null ? render : (context) => text(evaluate(only, context))
   }
