@@ -23,9 +23,8 @@ import { schemaRoutes } from './routes/schemas.js'
 import { syncRoutes } from './routes/sync.js'
 import { loadSettings, type Settings } from './settings.js'
 import { createRegistry, sourceRegistry, type SourceRegistry } from './sources/registry.js'
-import { adoptListeningPort, serviceOrigin, withDemoUpstream } from './sources/demo/local-upstream.js'
-import { SAMPLE_API_PREFIX, sampleApi } from './sources/demo/sample-api.js'
 import type { AnySource } from './sources/types.js'
+import { randomBytes } from 'node:crypto'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -33,6 +32,8 @@ declare module 'fastify' {
     registry: SourceRegistry
     engine: EngineServices
     lifecycle: Lifecycle
+    /** Token the service sends to its own protected source routes (set when API_TOKENS is). */
+    serviceToken: string | undefined
   }
 }
 
@@ -72,7 +73,7 @@ class AccessLog extends LogController {
 }
 
 export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
-  const settings = withDemoUpstream(loadSettings({}, options.settings))
+  const settings = loadSettings({}, options.settings)
   const registry = options.sources === undefined ? sourceRegistry() : createRegistry(options.sources)
   const logger = options.logger ?? createLogger({
     level: settings.LOG_LEVEL,
@@ -94,16 +95,14 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
     allowPrivateUpstreams: settings.ALLOW_PRIVATE_UPSTREAMS,
     connectTimeoutMs: settings.UPSTREAM_CONNECT_TIMEOUT_MS,
     headersTimeoutMs: settings.UPSTREAM_HEADERS_TIMEOUT_MS,
-    bodyTimeoutMs: settings.UPSTREAM_BODY_TIMEOUT_MS,
-    trustedOrigins: [serviceOrigin(settings)]
+    bodyTimeoutMs: settings.UPSTREAM_BODY_TIMEOUT_MS
   })
   app.decorate('settings', settings)
   app.decorate('registry', registry)
   app.decorate('engine', services)
-  app.addHook('onListen', async () => {
-    const address = app.server.address()
-    if (address !== null && typeof address === 'object') adoptListeningPort(settings, services.settings.trustedOrigins, address.port)
-  })
+  // Only the service's own clients know it; accepted by source routes (never by /v1).
+  const serviceToken = settings.API_TOKENS.length > 0 ? randomBytes(32).toString('base64url') : undefined
+  app.decorate('serviceToken', serviceToken)
   app.decorate('lifecycle', new Lifecycle())
   if (options.services === undefined) app.addHook('onClose', async () => { await services.close() })
 
@@ -131,7 +130,15 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
     await v1.register(schemaRoutes)
     await v1.register(syncRoutes)
   }, { prefix: '/v1' })
-  await app.register(sampleApi, { prefix: SAMPLE_API_PREFIX })
+  // Routes sources serve themselves (the Demo sample API), behind the same tokens when they ask for it.
+  for (const source of registry.list({ includeUnreleased: true })) {
+    const routes = source.routes
+    if (routes === undefined) continue
+    await app.register(async (scope) => {
+      if (routes.protected) protectScope(scope, [...settings.API_TOKENS, ...(serviceToken === undefined ? [] : [serviceToken])])
+      await scope.register(routes.plugin)
+    }, { prefix: routes.prefix })
+  }
 
   return app
 }

@@ -110,22 +110,25 @@ export class UpstreamHttpError extends AppError {
   readonly statusCode = 502
   readonly title = 'Upstream API error'
   override readonly retryable: boolean
+  /** The vendor's own short error message (secrets masked), for error rules that match on it. */
+  readonly vendorMessage: string | undefined
   constructor (
     message: string,
     readonly status: number,
     /** scheme://host/path, never the query string */
     readonly url: string,
-    options?: { cause?: unknown, retryable?: boolean }
+    options?: { cause?: unknown, retryable?: boolean, vendorMessage?: string }
   ) {
     super(message, options)
     this.retryable = options?.retryable ?? (status === 429 || status >= 500)
+    this.vendorMessage = options?.vendorMessage
   }
 }
 
 /** 401/403 from the upstream: the credential is wrong or lacks a permission. Never retryable. */
 export class UpstreamAuthError extends UpstreamHttpError {
   override readonly code = 'UPSTREAM_AUTH_FAILED'
-  constructor (message: string, status: number, url: string, options?: { cause?: unknown }) {
+  constructor (message: string, status: number, url: string, options?: { cause?: unknown, vendorMessage?: string }) {
     super(message, status, url, { ...options, retryable: false })
   }
 }

@@ -63,5 +63,5 @@ export const benchSource = defineSource({
       tableFormat: 'delta'
     }
   },
-  getNonRetryableErrors: () => new Map()
+  errorRules: []
 })

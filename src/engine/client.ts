@@ -48,7 +48,7 @@ export function createRestClient (deps: ClientDeps, options: ClientOptions, run:
     policy: {
       allowedHosts: hostsFor(options),
       allowPrivate: deps.allowPrivate,
-      trustedOrigins: new Set(deps.trustedOrigins.map((o) => new URL(o).origin))
+      trustedOrigins: new Set([...deps.trustedOrigins, ...(options.trustedOrigins ?? [])].map((o) => new URL(o).origin))
     },
     guarded: deps.guarded,
     open: deps.open,

@@ -8,6 +8,10 @@
  */
 import Type, { type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
+import { schemaProblems } from './schema-problems.js'
+
+/** Every declaration object is closed: an unknown key (a typo such as `pagecap`) is a load error. */
+const strict = { additionalProperties: false } as const
 
 export const ParamValueSchema = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])
 export type ParamValue = Static<typeof ParamValueSchema>
@@ -19,15 +23,15 @@ export type Params = Static<typeof ParamsSchema>
 // Paginators. Each is a pure step (request sent + response → next request | null); see paginators/.
 // ---------------------------------------------------------------------------------------------
 
-export const SinglePagePaginatorSchema = Type.Object({ type: Type.Literal('single_page') })
+export const SinglePagePaginatorSchema = Type.Object({ type: Type.Literal('single_page') }, strict)
 
 export const LinkHeaderPaginatorSchema = Type.Object({
   type: Type.Literal('link_header'),
   /** Relation to follow; default "next". */
   rel: Type.Optional(Type.String()),
   /** Extra attribute on the next link that means "stop" (Sentry: results="false"). */
-  stopWhen: Type.Optional(Type.Object({ attribute: Type.String(), value: Type.String() }))
-})
+  stopWhen: Type.Optional(Type.Object({ attribute: Type.String(), value: Type.String() }, strict))
+}, strict)
 
 export const NextUrlPaginatorSchema = Type.Object({
   type: Type.Literal('next_url'),
@@ -35,7 +39,7 @@ export const NextUrlPaginatorSchema = Type.Object({
   path: Type.String(),
   /** Optional body path of a boolean that must be true to continue (Zendesk `meta.has_more`). */
   hasMorePath: Type.Optional(Type.String())
-})
+}, strict)
 
 export const CursorPaginatorSchema = Type.Object({
   type: Type.Literal('cursor'),
@@ -48,7 +52,7 @@ export const CursorPaginatorSchema = Type.Object({
   in: Type.Optional(Type.Union([Type.Literal('query'), Type.Literal('json')])),
   /** Optional body path of a boolean that must be true to continue (GraphQL `pageInfo.hasNextPage`). */
   hasMorePath: Type.Optional(Type.String())
-})
+}, strict)
 
 export const LastRecordCursorPaginatorSchema = Type.Object({
   type: Type.Literal('last_record_cursor'),
@@ -58,7 +62,7 @@ export const LastRecordCursorPaginatorSchema = Type.Object({
   param: Type.String(),
   /** Optional body path of a boolean that must be true to continue (Stripe `has_more`). */
   hasMorePath: Type.Optional(Type.String())
-})
+}, strict)
 
 export const OffsetPaginatorSchema = Type.Object({
   type: Type.Literal('offset'),
@@ -69,7 +73,7 @@ export const OffsetPaginatorSchema = Type.Object({
   totalPath: Type.Optional(Type.String()),
   totalHeader: Type.Optional(Type.String()),
   maxOffset: Type.Optional(Type.Integer({ minimum: 0 }))
-})
+}, strict)
 
 export const PageNumberPaginatorSchema = Type.Object({
   type: Type.Literal('page_number'),
@@ -79,7 +83,7 @@ export const PageNumberPaginatorSchema = Type.Object({
   /** Body path of the total page count (Typeform `page_count`); lets the engine fetch pages concurrently. */
   totalPagesPath: Type.Optional(Type.String()),
   maxPage: Type.Optional(Type.Integer({ minimum: 0 }))
-})
+}, strict)
 
 export const PaginatorSchema = Type.Union([
   SinglePagePaginatorSchema,
@@ -112,7 +116,7 @@ export const ValueConverterSchema = Type.Union([
   Type.Literal('epoch_seconds'),
   Type.Literal('epoch_millis'),
   Type.Literal('raw'),
-  Type.Object({ template: Type.String() })
+  Type.Object({ template: Type.String() }, strict)
 ])
 export type ValueConverter = Static<typeof ValueConverterSchema>
 
@@ -128,7 +132,7 @@ export const IncrementalFieldSchema = Type.Object({
   converter: Type.Optional(ValueConverterSchema),
   /** Cap a datetime `last_value` at "now" before sending it. Default true. */
   capAtNow: Type.Optional(Type.Boolean())
-})
+}, strict)
 export type IncrementalFieldDecl = Static<typeof IncrementalFieldSchema>
 
 // ---------------------------------------------------------------------------------------------
@@ -145,7 +149,7 @@ export const ResponseActionSchema = Type.Object({
   action: Type.Union([Type.Literal('ignore'), Type.Literal('retry'), Type.Literal('raise')]),
   /** Message for `raise`. */
   message: Type.Optional(Type.String())
-})
+}, strict)
 export type ResponseAction = Static<typeof ResponseActionSchema>
 
 // ---------------------------------------------------------------------------------------------
@@ -167,8 +171,10 @@ export const FanOutSchema = Type.Object({
   parentParams: Type.Optional(ParamsSchema),
   /** How many parents are fetched at once; their rows are still emitted parent by parent. Default 4. */
   concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 }))
-})
+}, strict)
 export type FanOutDecl = Static<typeof FanOutSchema>
+
+export const PageSizeSchema = Type.Object({ param: Type.String(), value: Type.Integer({ minimum: 1 }) }, strict)
 
 export const PartitionModeSchema = Type.Union([Type.Literal('datetime'), Type.Literal('numerical'), Type.Literal('md5')])
 export const PartitionFormatSchema = Type.Union([Type.Literal('month'), Type.Literal('week'), Type.Literal('day'), Type.Literal('hour')])
@@ -191,7 +197,7 @@ export const EndpointSchema = Type.Object({
   dataSelectorRequired: Type.Optional(Type.Boolean()),
   paginator: PaginatorSchema,
   /** Page-size param and value sent with every request (e.g. `per_page` = 100). */
-  pageSize: Type.Optional(Type.Object({ param: Type.String(), value: Type.Integer({ minimum: 1 }) })),
+  pageSize: Type.Optional(PageSizeSchema),
   /** Incremental fields this table offers; the sync request picks one. Empty/absent: full refresh only. */
   incrementalFields: Type.Optional(Type.Array(IncrementalFieldSchema)),
   supportsAppend: Type.Optional(Type.Boolean()),
@@ -208,9 +214,14 @@ export const EndpointSchema = Type.Object({
   fanOut: Type.Optional(FanOutSchema),
   /** Rate-limit class (a key into the client's budgets); default: the client's default budget. */
   rateLimitClass: Type.Optional(Type.String()),
+  /**
+   * Columns added to every row of this table: column name → dotted path in the row (Airbyte's AddFields;
+   * GitHub `authored_at` ← `commit.author.date`). A missing value is null. Applied after fan-out decoration.
+   */
+  addFields: Type.Optional(Type.Record(Type.String(), Type.String())),
   /** Shown in the table list as selected by default. Default true. */
   shouldSyncDefault: Type.Optional(Type.Boolean())
-})
+}, strict)
 export type Endpoint = Static<typeof EndpointSchema>
 
 const checkEndpoint = Compile(EndpointSchema)
@@ -246,9 +257,7 @@ export function defineEndpoints<const T extends readonly Endpoint[]> (endpoints:
   const problems: string[] = []
   const names = new Set<string>()
   for (const endpoint of endpoints) {
-    for (const error of checkEndpoint.Errors(endpoint)) {
-      problems.push(`${endpoint.name ?? '?'}${error.instancePath}: ${error.message}`)
-    }
+    for (const problem of schemaProblems(checkEndpoint, endpoint)) problems.push(`${endpoint.name ?? '?'}${problem}`)
     if (problems.length === 0) problems.push(...semanticProblems(endpoint))
     if (names.has(endpoint.name)) problems.push(`${endpoint.name}: declared twice`)
     names.add(endpoint.name)

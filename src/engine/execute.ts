@@ -79,14 +79,20 @@ export function matchResponseAction (actions: readonly ResponseAction[] | undefi
   return undefined
 }
 
-/** A short vendor message (never the raw body), with registered secrets masked. */
-export function vendorMessage (body: unknown, redactor: Redactor): string {
+/** A short vendor message (never the raw body), with registered secrets masked; '' when the body has none. */
+export function vendorText (body: unknown, redactor: Redactor): string {
   const candidates = [getPath(body, 'message'), getPath(body, 'error.message'), getPath(body, 'error_description'),
-    getPath(body, 'error'), getPath(body, 'detail'), getPath(body, 'errors.0.message'), getPath(body, 'errors.0.detail'), getPath(body, 'title')]
+    getPath(body, 'error'), getPath(body, 'detail'), getPath(body, 'description'), getPath(body, 'errors.0.message'),
+    getPath(body, 'errors.0.detail'), getPath(body, 'title')]
   const text = candidates.find((c): c is string => typeof c === 'string' && c.trim() !== '')
   if (text === undefined) return ''
-  const clean = redactor.redact(text.replace(/\s+/g, ' ').trim()).slice(0, 200)
-  return `: ${clean}`
+  return redactor.redact(text.replace(/\s+/g, ' ').trim()).slice(0, 200)
+}
+
+/** The vendor message as a suffix of an engine message (`: …`), or ''. */
+export function vendorMessage (body: unknown, redactor: Redactor): string {
+  const text = vendorText(body, redactor)
+  return text === '' ? '' : `: ${text}`
 }
 
 function parseBody (text: string): { ok: true, body: unknown } | { ok: false } {
@@ -152,7 +158,8 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
     const retryable = action?.action === 'retry' || rateLimited || (!accepted && RETRYABLE_STATUSES.has(status))
     if (retryable) {
       if (last) {
-        throw new UpstreamHttpError(`Upstream returned ${status} for ${method} ${where} after ${attempt} attempts${vendorMessage(body, redactor)}.`, status, where, { retryable: true })
+        throw new UpstreamHttpError(`Upstream returned ${status} for ${method} ${where} after ${attempt} attempts${vendorMessage(body, redactor)}.`, status, where,
+          { retryable: true, vendorMessage: vendorText(body, redactor) })
       }
       // A reset header only says when a rate limit reopens: APIs that send it on every response (GitHub) must not
       // make a 5xx wait for the window (up to an hour); those back off.
@@ -177,8 +184,9 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
       return { kind: 'ok', result: toResult(raw, body, authParams) }
     }
     if (status === 401 && !reauthorized && rt.invalidateAuth()) { reauthorized = true; continue }
-    const message = `Upstream returned ${status} for ${method} ${where}${vendorMessage(body, redactor)}.`
-    if (status === 401 || status === 403) throw new UpstreamAuthError(message, status, where)
-    throw new UpstreamHttpError(message, status, where)
+    const text = vendorText(body, redactor)
+    const message = `Upstream returned ${status} for ${method} ${where}${text === '' ? '' : `: ${text}`}.`
+    if (status === 401 || status === 403) throw new UpstreamAuthError(message, status, where, { vendorMessage: text })
+    throw new UpstreamHttpError(message, status, where, { vendorMessage: text })
   }
 }

@@ -107,6 +107,13 @@ function endpointPages (ctx: Context, endpoint: Endpoint, resume: ResumeState | 
   })
 }
 
+/** The declared added columns on each row, in place (rows are fresh from JSON.parse): a missing value is null. */
+function addFields (rows: Row[], added: ReadonlyArray<[string, string]>): void {
+  for (const row of rows) {
+    for (const [name, path] of added) row[name] = getPath(row, path) ?? null
+  }
+}
+
 /** All pages of `endpoint` for one run, honouring resume state, incremental binding and maxPages. */
 export async function * endpointPagesForRun (rt: ClientRuntime, endpoint: Endpoint, options: PagesOptions, signal: AbortSignal,
   limits: { lookahead: number, knownPagesConcurrency: number }): AsyncGenerator<Page> {
@@ -127,8 +134,10 @@ export async function * endpointPagesForRun (rt: ClientRuntime, endpoint: Endpoi
   const ctx: Context = { rt, options, signal: runSignal, lookahead, knownPagesConcurrency: limits.knownPagesConcurrency }
   const source = new LookAhead(endpointPages(ctx, endpoint, options.resumeState ?? null, target), Math.max(1, lookahead - 1))
   let count = 0
+  const added = endpoint.addFields === undefined ? [] : Object.entries(endpoint.addFields)
   try {
     for await (const page of source) {
+      if (added.length > 0) addFields(page.rows, added)
       yield page
       count++
       if (options.maxPages !== undefined && count >= options.maxPages) return

@@ -31,61 +31,7 @@ export interface RunContext {
   onEvent?: (event: EngineEvent) => void
 }
 
-// ---------------------------------------------------------------------------------------------
-// Auth
-// ---------------------------------------------------------------------------------------------
-
-export type AuthConfig =
-  | { type: 'none' }
-  | { type: 'bearer', token: string }
-  /** `name: [scheme ]key` in a header (e.g. `Authorization: Klaviyo-API-Key <key>`), or `?name=key`. */
-  | { type: 'api_key', name: string, key: string, in?: 'header' | 'query', scheme?: string }
-  | { type: 'basic', username: string, password: string }
-  | { type: 'oauth2_refresh_token', tokenUrl: string, clientId: string, clientSecret: string, refreshToken: string, scopes?: string[] }
-  | { type: 'oauth2_client_credentials', tokenUrl: string, clientId: string, clientSecret: string, scopes?: string[] }
-
-// ---------------------------------------------------------------------------------------------
-// Rate limiting
-// ---------------------------------------------------------------------------------------------
-
-/** A declared budget. Requests with the same source and credential share one limiter per class. */
-export interface RateBudget {
-  /** Requests allowed per `intervalMs` (Bottleneck reservoir). */
-  reservoir?: number
-  intervalMs?: number
-  maxConcurrent?: number
-  /** Minimum spacing between request starts. */
-  minTimeMs?: number
-}
-
-/** Response headers the limiter reads to slow down before the API says 429. */
-export interface RateLimitHeaders {
-  remaining?: string
-  /** Reset time header; `resetKind` says how to read it. */
-  reset?: string
-  resetKind?: 'epoch_seconds' | 'delta_seconds'
-}
-
-// ---------------------------------------------------------------------------------------------
-// Client
-// ---------------------------------------------------------------------------------------------
-
-export interface ClientOptions {
-  /** Source name: keys the limiter with the credential fingerprint. */
-  source: string
-  baseUrl: string
-  auth: AuthConfig
-  headers?: Record<string, string>
-  /** Hosts requests may go to; default: the base URL's host. Next links elsewhere are refused. */
-  allowedHosts?: string[]
-  /** Budgets by rate-limit class; `default` applies to endpoints without a class. */
-  budgets?: Record<string, RateBudget>
-  rateLimitHeaders?: RateLimitHeaders
-  /** Status codes that mean "rate limited" besides 429 when the remaining header is 0 (GitHub: 403). */
-  rateLimitStatuses?: number[]
-  /** Override retry settings (attempts, backoff unit and cap, max wait). */
-  retry?: { maxAttempts?: number, maxWaitMs?: number, baseDelayMs?: number, maxBackoffMs?: number }
-}
+export type { AuthConfig, ClientOptions, RateBudget, RateLimitHeaders, RetryOptions } from './client-options.js'
 
 /** One request, described immutably. Paginators return a new one; nothing mutates it. */
 export interface RequestSpec {

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import { AbortedError } from '../errors.js'
+import { listeningOrigin } from '../service-origin.js'
 import { upstreamBaseUrlFor } from '../settings.js'
 import type { AnySource, SourceContext } from '../sources/types.js'
 
@@ -34,6 +35,8 @@ export function sourceContext (
   return {
     services: app.engine,
     ...(baseUrlOverride === undefined ? {} : { baseUrlOverride }),
+    serviceOrigin: listeningOrigin(app.server.listening ? app.server.address() : null, app.settings),
+    ...(app.serviceToken === undefined ? {} : { serviceToken: app.serviceToken }),
     log: request.log.child({ source: source.name }) as Logger, // buildApp's logger is pino
     signal: extra.signal ?? disconnectSignal(reply),
     ...(extra.onEvent === undefined ? {} : { onEvent: extra.onEvent })

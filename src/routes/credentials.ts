@@ -4,7 +4,7 @@ import Type from 'typebox'
 import { UpstreamAuthError } from '../errors.js'
 import { problemResponses } from '../plugins/problems.js'
 import { parseConfig } from '../sources/config.js'
-import { matchNonRetryableError } from '../sources/registry.js'
+import { describeError } from '../sources/error-rules.js'
 import type { CredentialCheck } from '../sources/types.js'
 import { sourceContext } from './context.js'
 import { ConfigBodySchema, SourceTypeParamsSchema } from './shared.js'
@@ -36,7 +36,7 @@ export const credentialRoutes: FastifyPluginAsyncTypebox = async (app) => {
     } catch (error) {
       // The upstream refused the credential: that is an answer, not a failure of this service.
       if (error instanceof UpstreamAuthError) {
-        const friendly = matchNonRetryableError(source, error.message)
+        const friendly = describeError(source.errorRules, error)
         return { valid: false, code: error.code, message: friendly?.message ?? `The ${source.name} API rejected the credentials (HTTP ${error.status}).` }
       }
       throw error

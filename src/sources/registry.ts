@@ -88,15 +88,3 @@ export function getSource (name: string): AnySource {
 export function listSources (options: ListOptions = {}): AnySource[] {
   return sourceRegistry().list(options)
 }
-
-/**
- * The source's friendly message for an error, from its ordered non-retryable map (first
- * case-insensitive substring match wins; a null message keeps the original). Null when nothing matches.
- */
-export function matchNonRetryableError (source: AnySource, message: string): { message: string } | null {
-  const haystack = message.toLowerCase()
-  for (const [needle, friendly] of source.getNonRetryableErrors()) {
-    if (haystack.includes(needle.toLowerCase())) return { message: friendly ?? message }
-  }
-  return null
-}

@@ -9,6 +9,8 @@ import type { ConfigOf, FieldDecl, SourceConfig } from './fields.js'
 import { IncrementalFieldTypeSchema } from '../engine/declarations.js'
 import type { EngineEvent, Page, ResumeState } from '../engine/types.js'
 import type { EngineServices } from '../engine/services.js'
+import type { FastifyPluginAsync } from 'fastify'
+import type { ErrorRule, SourceDefinition } from './definition.js'
 
 export const IncrementalFieldInfoSchema = Type.Object({
   label: Type.String(),
@@ -41,6 +43,10 @@ export interface SourceContext {
   services: EngineServices
   /** Operator override of the source's default base URL (UPSTREAM_BASE_URLS). A URL typed in the form still wins. */
   baseUrlOverride?: string
+  /** Origin (scheme://host:port) this service listens on, as it can reach itself (the Demo sample API). */
+  serviceOrigin?: string
+  /** Bearer token the service accepts from itself on its own protected routes (set when API_TOKENS is). */
+  serviceToken?: string
   log: Logger
   signal: AbortSignal
   onEvent?: (event: EngineEvent) => void
@@ -78,14 +84,29 @@ export interface Source<Fs extends readonly FieldDecl[] = readonly FieldDecl[]> 
   /** The form: the fields a config must satisfy. `getSourceConfig().fields` is these. */
   readonly fields: Fs
   getSourceConfig: () => SourceConfig
-  validateCredentials: (config: ConfigOf<Fs>, ctx: SourceContext) => Promise<CredentialCheck>
+  // Method syntax on purpose: a registry holds sources of different configs as AnySource (bivariant parameters).
+  validateCredentials (config: ConfigOf<Fs>, ctx: SourceContext): Promise<CredentialCheck>
   /** Tables this config can sync. With `config` null, the static catalog (or throw CredentialsRequiredError). */
-  getSchemas: (config: ConfigOf<Fs> | null, ctx: SourceContext) => Promise<SourceSchema[]>
-  sourceForPipeline: (config: ConfigOf<Fs>, inputs: PipelineInputs, ctx: SourceContext) => Promise<SourceResponse>
-  /** Ordered: first case-insensitive substring match wins; null keeps the original message. */
-  getNonRetryableErrors: () => ReadonlyMap<string, string | null>
+  getSchemas (config: ConfigOf<Fs> | null, ctx: SourceContext): Promise<SourceSchema[]>
+  sourceForPipeline (config: ConfigOf<Fs>, inputs: PipelineInputs, ctx: SourceContext): Promise<SourceResponse>
+  /** How failures are told to the user and whether they are retried: first match on code/status/vendor message wins. */
+  readonly errorRules: readonly ErrorRule[]
+  /** The form field that holds a user-typed base URL, if any (errors about the target name it). */
+  readonly baseUrlField?: string
+  /** The serialisable definition the source was built from (absent for hand-written sources). */
+  readonly definition?: SourceDefinition
   /** Static files the source serves (icon), path → content. */
   readonly assets?: Record<string, { contentType: string, body: string | Buffer }>
+  /** HTTP routes the source serves itself (the Demo sample API), mounted by the app. */
+  readonly routes?: SourceRoutes
+}
+
+export interface SourceRoutes {
+  /** URL prefix, e.g. `/demo-api`. */
+  prefix: string
+  plugin: FastifyPluginAsync
+  /** Behind the same bearer auth as /v1 when API_TOKENS is set (the service's own client uses `serviceToken`). */
+  protected: boolean
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

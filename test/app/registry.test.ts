@@ -1,6 +1,8 @@
 import t from 'tap'
 import { SourceNotFoundError } from '../../src/errors.js'
-import { createRegistry, matchNonRetryableError, SOURCES, sourceRegistry } from '../../src/sources/registry.js'
+import { UpstreamAuthError, UpstreamHttpError, UpstreamNetworkError } from '../../src/errors.js'
+import { describeError } from '../../src/sources/error-rules.js'
+import { createRegistry, SOURCES, sourceRegistry } from '../../src/sources/registry.js'
 import { defineSource } from '../../src/sources/types.js'
 import { acmeSource, lockedSource } from '../routes/fixtures.js'
 
@@ -28,16 +30,15 @@ t.test('the default registry: every source in SOURCES, each once', async (t) => 
   t.ok(registry.find('demo'), 'the built-in Demo source keeps the catalog non-empty')
 })
 
-t.test('non-retryable map: ordered, case-insensitive, null keeps the message', async (t) => {
-  const source = defineSource({
-    ...acmeSource,
-    getNonRetryableErrors: () => new Map<string, string | null>([
-      ['401 Unauthorized', 'The API key is wrong.'],
-      ['unauthorized', 'Second match never wins.'],
-      ['rate limit exceeded for plan', null]
-    ])
-  })
-  t.same(matchNonRetryableError(source, 'HTTP 401 UNAUTHORIZED from /me'), { message: 'The API key is wrong.' })
-  t.same(matchNonRetryableError(source, 'Rate limit exceeded for plan free'), { message: 'Rate limit exceeded for plan free' })
-  t.equal(matchNonRetryableError(source, 'socket hang up'), null)
+t.test('error rules: ordered, on code, status and vendor message; null keeps the message', async (t) => {
+  const rules = [
+    { status: 401, vendorMessage: 'unauthorized', message: 'The API key is wrong.' },
+    { status: 401, message: 'Second match never wins.' },
+    { code: 'UPSTREAM_HTTP_ERROR', vendorMessage: 'rate limit exceeded for plan', message: null }
+  ] as const
+  const unauthorized = new UpstreamAuthError('Upstream returned 401 for GET https://x/me: UNAUTHORIZED.', 401, 'https://x/me', { vendorMessage: 'UNAUTHORIZED' })
+  t.same(describeError(rules, unauthorized), { message: 'The API key is wrong.', retryable: false })
+  const plan = new UpstreamHttpError('Upstream returned 429 for GET https://x/a: Rate limit exceeded for plan free.', 429, 'https://x/a', { vendorMessage: 'Rate limit exceeded for plan free' })
+  t.same(describeError(rules, plan), { message: plan.message, retryable: false })
+  t.equal(describeError(rules, new UpstreamNetworkError('socket hang up', 'https://x/a')), null)
 })

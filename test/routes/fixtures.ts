@@ -118,7 +118,7 @@ export const acmeSource = defineSource({
     return [WIDGETS]
   },
   async sourceForPipeline () { throw new Error('not used by these tests') },
-  getNonRetryableErrors: () => new Map([['answered 403', 'The API key lacks the read:tables scope.']]),
+  errorRules: [{ status: 403, message: 'The API key lacks the read:tables scope.' }],
   assets: { 'acme.svg': { contentType: 'image/svg+xml', body: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>' } }
 })
 
@@ -132,7 +132,7 @@ export const lockedSource = defineSource({
     return []
   },
   async sourceForPipeline () { throw new Error('not used by these tests') },
-  getNonRetryableErrors: () => new Map()
+  errorRules: []
 })
 
 export const FIXTURE_SOURCES: readonly AnySource[] = [acmeSource, lockedSource]

@@ -9,10 +9,8 @@ import { loadSettings } from '../../src/settings.js'
 import { parseConfig } from '../../src/sources/config.js'
 import { secretFieldNames } from '../../src/sources/fields.js'
 import { customer } from '../../src/sources/demo/dataset.js'
-import { configuredEndpoints, demoBaseUrl, demoOptions } from '../../src/sources/demo/demo.js'
-import { serviceOrigin, withDemoUpstream } from '../../src/sources/demo/local-upstream.js'
+import { listeningOrigin, serviceOrigin } from '../../src/service-origin.js'
 import { startSampleApi } from '../../src/sources/demo/sample-api.js'
-import { DEFAULT_DEMO_BASE_URL } from '../../src/sources/demo/settings.js'
 import { demoSource } from '../../src/sources/demo/source.js'
 import { sourceRegistry } from '../../src/sources/registry.js'
 import type { SourceContext } from '../../src/sources/types.js'
@@ -50,25 +48,37 @@ t.test('tables: customers and orders incremental on updated_at, notes full refre
 })
 
 t.test('config: size knobs with defaults and ranges, every bad knob reported', async (t) => {
-  t.same(demoOptions(parseConfig(demoSource.fields, {})), { rows: 1000, ordersPerCustomer: 3, pageSize: 100, latencyMs: 0 })
-  t.same(demoOptions(parseConfig(demoSource.fields, { rows: '25', page_size: 5 })), { rows: 25, ordersPerCustomer: 3, pageSize: 5, latencyMs: 0 })
-  const error = t.throws(() => demoOptions(parseConfig(demoSource.fields, { rows: 1.5, orders_per_customer: 11, page_size: 0 }))) as unknown
+  const endpoints = (raw: Record<string, unknown>) => demoSource.endpointsFor(parseConfig(demoSource.fields, raw), ctx())
+  t.match(endpoints({})[0], { params: { customers: 1000, orders_per_customer: 3 }, pageSize: { param: 'limit', value: 100 } })
+  t.notOk('latency_ms' in (endpoints({})[0]?.params ?? {}), 'no added latency, no param')
+  t.notOk('latency_ms' in (endpoints({ latency_ms: 0 })[0]?.params ?? {}), 'an added latency of 0 is no param either')
+  t.match(endpoints({ rows: '25', page_size: 5 })[0], { params: { customers: 25 }, pageSize: { value: 5 } })
+  const error = t.throws(() => endpoints({ rows: 1.5, orders_per_customer: 11, page_size: 0 })) as unknown
   t.ok(error instanceof ValidationError)
   t.same((error as ValidationError).errors.map((e) => e.path), ['/config/rows', '/config/orders_per_customer', '/config/page_size'])
-  const endpoint = configuredEndpoints({ rows: 7, ordersPerCustomer: 2, pageSize: 9, latencyMs: 0 })[0]
-  t.match(endpoint, { params: { customers: 7, orders_per_customer: 2, latency_ms: null }, pageSize: { param: 'limit', value: 9 } })
+  t.match(endpoints({ rows: 7, orders_per_customer: 2, page_size: 9, latency_ms: 30 })[0], { params: { customers: 7, orders_per_customer: 2, latency_ms: 30 }, pageSize: { param: 'limit', value: 9 } })
 })
 
-t.test('base URL: form value, then operator override, then the default', async (t) => {
-  t.equal(demoBaseUrl({ base_url: 'http://a.example/demo-api/' }, { baseUrlOverride: 'http://b.example' }), 'http://a.example/demo-api')
-  t.equal(demoBaseUrl({}, { baseUrlOverride: 'http://b.example/x' }), 'http://b.example/x')
-  t.equal(demoBaseUrl({}, {}), DEFAULT_DEMO_BASE_URL)
+t.test('base URL: form value, then operator override, then the service\'s own sample API', async (t) => {
+  const base = (raw: Record<string, unknown>, extra: Partial<SourceContext>) => demoSource.clientOptionsFor(parseConfig(demoSource.fields, raw), ctx(extra)).baseUrl
+  t.equal(base({ base_url: 'http://a.example/demo-api/' }, { baseUrlOverride: 'http://b.example' }), 'http://a.example/demo-api')
+  t.equal(base({}, { baseUrlOverride: 'http://b.example/x' }), 'http://b.example/x')
+  t.equal(base({}, { serviceOrigin: 'http://127.0.0.1:9000' }), 'http://127.0.0.1:9000/demo-api')
+  t.equal(base({}, {}), 'http://127.0.0.1:8000/demo-api', 'a service on the default HOST/PORT when nothing says otherwise')
   t.equal(serviceOrigin({ HOST: '0.0.0.0', PORT: 8123 }), 'http://127.0.0.1:8123')
   t.equal(serviceOrigin({ HOST: '::', PORT: 80 }), 'http://[::1]:80')
   t.equal(serviceOrigin({ HOST: 'localhost', PORT: 9 }), 'http://localhost:9')
-  t.same(withDemoUpstream(loadSettings({}, { PORT: 9000 })).UPSTREAM_BASE_URLS, { Demo: 'http://127.0.0.1:9000/demo-api' })
-  const operator = loadSettings({}, { UPSTREAM_BASE_URLS: { demo: 'http://proxy.internal/demo' } })
-  t.same(withDemoUpstream(operator).UPSTREAM_BASE_URLS, { demo: 'http://proxy.internal/demo' }, 'an operator override is kept')
+  t.equal(listeningOrigin({ address: '0.0.0.0', family: 'IPv4', port: 41234 }, { HOST: '0.0.0.0', PORT: 0 }), 'http://127.0.0.1:41234')
+  t.equal(listeningOrigin(null, { HOST: '127.0.0.1', PORT: 9000 }), 'http://127.0.0.1:9000')
+})
+
+t.test('only the service\'s own origin is trusted and gets the service token', async (t) => {
+  const own = demoSource.clientOptionsFor(parseConfig(demoSource.fields, {}), ctx({ serviceOrigin: 'http://127.0.0.1:9000', serviceToken: 'internal' }))
+  t.same(own.trustedOrigins, ['http://127.0.0.1:9000'])
+  t.same(own.auth, { type: 'bearer', token: 'internal' })
+  const other = demoSource.clientOptionsFor(parseConfig(demoSource.fields, { base_url: 'http://127.0.0.1:9001/demo-api' }), ctx({ serviceOrigin: 'http://127.0.0.1:9000', serviceToken: 'internal' }))
+  t.equal(other.trustedOrigins, undefined)
+  t.same(other.auth, { type: 'none' }, 'the internal token never goes to another origin')
 })
 
 t.test('credential check: the sample API answers → valid; something else → invalid with a reason', async (t) => {

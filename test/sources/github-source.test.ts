@@ -12,6 +12,8 @@ import { ValidationError } from '../../src/errors.js'
 import { SourceConfigSchema } from '../../src/sources/fields.js'
 import { getSource } from '../../src/sources/registry.js'
 import { parseRepositories } from '../../src/sources/github/github.js'
+import { AppError, UpstreamAuthError, UpstreamHttpError } from '../../src/errors.js'
+import { describeError } from '../../src/sources/error-rules.js'
 import { githubSource } from '../../src/sources/github/source.js'
 import type { SourceContext } from '../../src/sources/types.js'
 import { startFakeGithub, type FakeGithub } from '../fakes/github.js'
@@ -220,16 +222,13 @@ t.test('pipeline handoff: table, sync type, watermark, resume state and page lim
     { code: 'SCHEMA_NOT_FOUND' })
 })
 
-t.test('non-retryable errors map GitHub failures to friendly words', async (t) => {
-  const map = githubSource.getNonRetryableErrors()
-  const match = (message: string): string | null | undefined => {
-    for (const [needle, friendly] of map) if (message.toLowerCase().includes(needle.toLowerCase())) return friendly
-    return undefined
-  }
-  t.match(match('Upstream returned 401 for GET https://api.github.com/user: Bad credentials.'), /bad credentials/i)
-  t.match(match('Upstream returned 403 for GET https://api.github.com/repos/a/b/issues: Resource not accessible by personal access token.'), /permission/)
-  t.match(match('Upstream returned 404 for GET https://api.github.com/repos/a/b/issues: Not Found.'), /not found or the token cannot see it/)
-  t.equal(match('Upstream returned 403 for GET https://api.github.com/repos/a/b/issues after 5 attempts: API rate limit exceeded for user ID 1.'), undefined,
+t.test('error rules map GitHub failures to friendly words', async (t) => {
+  const url = 'https://api.github.com/repos/a/b/issues'
+  const match = (error: AppError): string | undefined => describeError(githubSource.errorRules, error)?.message
+  t.match(match(new UpstreamAuthError('x', 401, url, { vendorMessage: 'Bad credentials' })), /bad credentials/i)
+  t.match(match(new UpstreamAuthError('x', 403, url, { vendorMessage: 'Resource not accessible by personal access token' })), /permission/)
+  t.match(match(new UpstreamHttpError('x', 404, url, { vendorMessage: 'Not Found' })), /not found or the token cannot see it/)
+  t.equal(match(new UpstreamHttpError('x', 403, url, { retryable: true, vendorMessage: 'API rate limit exceeded for user ID 1.' })), undefined,
     'an exhausted rate limit stays retryable')
 })
 

@@ -9,7 +9,9 @@ import { buildApp } from '../../src/app.js'
 import { createEngineServices } from '../../src/engine/services.js'
 import { findEndpoint, responseMetadata, schemasFromEndpoints } from '../../src/sources/catalog.js'
 import { startSampleApi } from '../../src/sources/demo/sample-api.js'
-import { DEMO_ENDPOINTS } from '../../src/sources/demo/settings.js'
+import { demoSource } from '../../src/sources/demo/source.js'
+
+const DEMO_ENDPOINTS = demoSource.endpoints
 import { defineSource } from '../../src/sources/types.js'
 import { contractProblems } from './helpers.js'
 import type { SyncLine } from '../../src/sync/lines.js'
@@ -35,7 +37,7 @@ const keyed = defineSource({
     ctx.log.info({ config }, 'starting keyed sync')
     return { name: endpoint.name, pages: client.pages({ ...endpoint, pageSize: { param: 'limit', value: 2 } }, { resumeState: inputs.resumeState ?? null }), ...responseMetadata(endpoint) }
   },
-  getNonRetryableErrors: () => new Map()
+  errorRules: []
 })
 
 t.test('a canary key echoed by the upstream never reaches a line, a header or a log', async (t) => {

@@ -1,6 +1,6 @@
 /** Pure pieces of the sync route: resume tokens, error-line mapping, table/field resolution. */
 import t from 'tap'
-import { AbortedError, InternalError, ServiceUnavailableError, UpstreamAuthError, UpstreamHttpError, ValidationError } from '../../src/errors.js'
+import { AbortedError, InternalError, ServiceUnavailableError, UpstreamAuthError, UpstreamHttpError, UpstreamRaisedError, ValidationError } from '../../src/errors.js'
 import { defineSource, type SourceSchema } from '../../src/sources/types.js'
 import { errorLineFor } from '../../src/sync/error-line.js'
 import { resolveIncrementalField } from '../../src/sources/catalog.js'
@@ -45,20 +45,24 @@ const fixture = defineSource({
   validateCredentials: async () => ({ valid: true }),
   getSchemas: async () => [],
   sourceForPipeline: async () => { throw new Error('unused') },
-  getNonRetryableErrors: () => new Map<string, string | null>([
-    ['401', 'The API key was rejected. Reconnect the source.'],
-    ['Upstream returned', 'second rule: never reached for a 401'],
-    ['quota exhausted', null]
-  ])
+  errorRules: [
+    { status: 401, message: 'The API key was rejected. Reconnect the source.' },
+    { code: 'UPSTREAM_HTTP_ERROR', status: 429, vendorMessage: 'quota', message: 'second rule: wins over the next one' },
+    { vendorMessage: 'quota exhausted', message: null },
+    { code: 'UPSTREAM_RAISED', message: 'Try again tomorrow.', retryable: true }
+  ]
 })
 
-t.test('error lines: first case-insensitive match wins and makes the line not retryable', async (t) => {
+t.test('error lines: the first rule matching code, status and vendor message decides message and retryability', async (t) => {
   const auth = errorLineFor(new UpstreamAuthError('Upstream returned 401 for GET https://api.x/a.', 401, 'https://api.x/a'), fixture, 's1')
   t.same(auth, { type: 'error', code: 'UPSTREAM_AUTH_FAILED', message: 'The API key was rejected. Reconnect the source.', retryable: false, state: 's1' })
-  const quota = errorLineFor(new UpstreamHttpError('Upstream returned 429 for GET https://api.x/a after 5 attempts: QUOTA EXHAUSTED.', 429, 'https://api.x/a'), fixture, null)
-  t.match(quota, { retryable: false, message: /second rule/ }, 'an earlier rule matching the same message wins')
-  const kept = errorLineFor(new UpstreamHttpError('Quota exhausted for today.', 429, 'https://api.x/a'), fixture, null)
+  const quota = errorLineFor(new UpstreamHttpError('Upstream returned 429 for GET https://api.x/a after 5 attempts: QUOTA EXHAUSTED.', 429, 'https://api.x/a', { vendorMessage: 'QUOTA EXHAUSTED' }), fixture, null)
+  t.match(quota, { retryable: false, message: /second rule/ }, 'an earlier rule matching the same error wins; vendor messages match case-insensitively')
+  const kept = errorLineFor(new UpstreamHttpError('Quota exhausted for today.', 503, 'https://api.x/a', { vendorMessage: 'Quota exhausted for today' }), fixture, null)
   t.match(kept, { retryable: false, message: 'Quota exhausted for today.' }, 'a null message keeps the original words')
+  const reworded = errorLineFor(new UpstreamHttpError('The engine says this differently: 401.', 500, 'https://api.x/a'), fixture, null)
+  t.match(reworded, { retryable: true, message: 'The engine says this differently: 401.' }, 'the engine\'s wording never matches a rule')
+  t.match(errorLineFor(new UpstreamRaisedError('Daily quota.'), fixture, null), { retryable: true, message: 'Try again tomorrow.' }, 'a rule may keep a failure retryable')
   const transient = errorLineFor(new UpstreamHttpError('Gateway timeout at https://api.x/a.', 504, 'https://api.x/a'), fixture, 's2')
   t.same(transient, { type: 'error', code: 'UPSTREAM_HTTP_ERROR', message: 'Gateway timeout at https://api.x/a.', retryable: true, state: 's2' })
   t.match(errorLineFor(new ServiceUnavailableError('The service is shutting down.'), fixture, 's3'), { code: 'SERVICE_UNAVAILABLE', retryable: true, state: 's3' })

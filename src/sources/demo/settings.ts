@@ -1,14 +1,14 @@
 /**
- * Demo endpoint catalog: the sample API's three tables, as declarations (see api_inventory.md).
- * Dataset-size params (`customers`, `orders_per_customer`, `limit`, `latency_ms`) come from the form
- * and are added per run by demo.ts.
+ * Demo endpoint catalog: the sample API's three tables, as definition data (see api_inventory.md).
+ * Dataset-size params (`customers`, `orders_per_customer`, `latency_ms`) and the page size come from
+ * the form through the definition's config references (source.ts).
  */
-import { defineEndpoints } from '../../engine/declarations.js'
+import type { DefinitionEndpoint } from '../definition.js'
 
 export const DEMO_SOURCE_NAME = 'Demo'
 
-/** Without UPSTREAM_BASE_URLS or a form value: the sample API of a service on the default HOST/PORT. */
-export const DEFAULT_DEMO_BASE_URL = 'http://127.0.0.1:8000/demo-api'
+/** Without UPSTREAM_BASE_URLS or a form value: the sample API this service serves (its own origin + /demo-api). */
+export const DEFAULT_DEMO_BASE_URL = '{service_origin}/demo-api'
 
 export const DEMO_DEFAULTS = {
   rows: 1000,
@@ -29,9 +29,9 @@ const UPDATED_AT = {
 
 /** Every table is partitioned by month of its immutable creation time. */
 const BY_CREATED_AT = { partitionKey: 'created_at', partitionMode: 'datetime', partitionFormat: 'month' } as const
-const PAGE_SIZE = { param: 'limit', value: DEMO_DEFAULTS.pageSize }
+const PAGE_SIZE = { param: 'limit', value: { field: 'page_size', default: DEMO_DEFAULTS.pageSize } }
 
-export const DEMO_ENDPOINTS = defineEndpoints([
+export const DEMO_ENDPOINTS = [
   {
     name: 'customers',
     label: 'Customers',
@@ -79,6 +79,6 @@ export const DEMO_ENDPOINTS = defineEndpoints([
       concurrency: 4
     }
   }
-])
+] as const satisfies readonly DefinitionEndpoint[]
 
 export type DemoTable = typeof DEMO_ENDPOINTS[number]['name']

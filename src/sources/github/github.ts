@@ -1,29 +1,10 @@
 /**
- * GitHub transport: client options (bearer auth, media type, pinned API version, rate-limit headers,
- * budgets), the configured repositories as the fan-out parent list, row normalisation and the
- * SourceResponse. Pagination, retries and rate-limit waits are the engine's.
+ * GitHub hooks: the one thing the definition cannot say as data. The `repositories` field accepts what
+ * people paste (owner/name, a github.com URL, `.git` suffixes, commas, spaces or new lines); checking
+ * and normalising that is code. Pagination, fan-out, retries and rate-limit waits are the engine's.
  */
-import type { ClientOptions, Page, RestClient, Row } from '../../engine/types.js'
 import { ValidationError } from '../../errors.js'
-import { checkPipelineInputs, findEndpoint, responseMetadata } from '../catalog.js'
-import { chooseBaseUrl, sourceClient } from '../client.js'
-import type { ConfigOf } from '../fields.js'
-import type { PipelineInputs, SourceContext, SourceResponse } from '../types.js'
-import type { GITHUB_FIELDS } from './source.js'
-import {
-  DEFAULT_API_BASE_URL, GITHUB_API_VERSION, GITHUB_ENDPOINTS, GITHUB_MEDIA_TYPE, REPOSITORY_PARENT
-} from './settings.js'
-
-export const SOURCE_NAME = 'Github'
-
-/**
- * Request budget per token, from GitHub's secondary limits: at most 900 points a minute for REST (a GET
- * costs 1) and no more than 100 concurrent requests (we stay far below). The hourly primary budget
- * (5,000 per token) is enforced from `x-ratelimit-remaining` / `x-ratelimit-reset` by the engine.
- */
-export const GITHUB_BUDGET = { reservoir: 900, intervalMs: 60_000, maxConcurrent: 8 }
-
-export type GithubConfig = ConfigOf<typeof GITHUB_FIELDS>
+import type { AnyConfig, SourceHooks } from '../rest-source.js'
 
 export interface RepositoryRef {
   owner: string
@@ -65,74 +46,10 @@ export function parseRepositories (value: string | readonly string[]): Repositor
   return refs
 }
 
-/** A URL typed into the form wins over the operator's override, which wins over api.github.com. */
-export function githubBaseUrl (config: Pick<GithubConfig, 'api_base_url'>, ctx: Pick<SourceContext, 'baseUrlOverride'>): string {
-  return chooseBaseUrl(config.api_base_url, ctx, DEFAULT_API_BASE_URL)
-}
-
-export function githubClientOptions (config: GithubConfig, ctx: Pick<SourceContext, 'baseUrlOverride'>): ClientOptions {
-  return {
-    source: SOURCE_NAME,
-    baseUrl: githubBaseUrl(config, ctx),
-    auth: { type: 'bearer', token: config.personal_access_token },
-    headers: { Accept: GITHUB_MEDIA_TYPE, 'X-GitHub-Api-Version': GITHUB_API_VERSION },
-    budgets: { default: GITHUB_BUDGET },
-    rateLimitHeaders: { remaining: 'x-ratelimit-remaining', reset: 'x-ratelimit-reset', resetKind: 'epoch_seconds' },
-    // GitHub signals an exhausted primary limit with 403 as well as 429 (x-ratelimit-remaining: 0).
-    rateLimitStatuses: [403, 429]
-  }
-}
-
-export function githubClient (config: GithubConfig, ctx: SourceContext): RestClient {
-  return sourceClient(githubClientOptions(config, ctx), ctx)
-}
-
-/** The static parent list the engine fans out over: one row per configured repository. */
-export function repositoryParents (refs: readonly RepositoryRef[]): Row[] {
-  return refs.map((ref) => ({ full_name: ref.full_name, owner: ref.owner, name: ref.name }))
-}
-
-function at (row: Row, path: string): unknown {
-  let value: unknown = row
-  for (const key of path.split('.')) {
-    if (typeof value !== 'object' || value === null) return undefined
-    value = (value as Record<string, unknown>)[key]
-  }
-  return value
-}
-
-/** Table-specific additions that give merges and partitions top-level columns. Original fields stay. */
-export function normaliseRow (table: string, row: Row): Row {
-  switch (table) {
-    case 'commits':
-      return { ...row, authored_at: at(row, 'commit.author.date') ?? null, committed_at: at(row, 'commit.committer.date') ?? null }
-    case 'stargazers':
-      // With the star media type a row is { starred_at, user }.
-      return { ...row, user_id: at(row, 'user.id') ?? null, user_login: at(row, 'user.login') ?? null }
-    default:
-      return row
-  }
-}
-
-async function * normalisedPages (table: string, pages: AsyncIterable<Page>): AsyncIterable<Page> {
-  for await (const page of pages) {
-    yield { rows: page.rows.map((row) => normaliseRow(table, row)), state: page.state }
-  }
-}
-
-export function githubSourceResponse (config: GithubConfig, inputs: PipelineInputs, ctx: SourceContext): SourceResponse {
-  const endpoint = findEndpoint(GITHUB_ENDPOINTS, inputs.schema, SOURCE_NAME)
-  const field = checkPipelineInputs(endpoint, inputs)
-  const refs = parseRepositories(config.repositories)
-  const client = githubClient(config, ctx)
-  const pages = client.pages(endpoint, {
-    catalog: GITHUB_ENDPOINTS,
-    parents: { [REPOSITORY_PARENT]: repositoryParents(refs) },
-    ...(field === null
-      ? {}
-      : { incremental: { field: field.field, lastValue: inputs.lastValue, earliestValue: inputs.earliestValue } }),
-    ...(inputs.resumeState === undefined ? {} : { resumeState: inputs.resumeState }),
-    ...(inputs.maxPages === undefined ? {} : { maxPages: inputs.maxPages })
+export const githubHooks: SourceHooks = {
+  // Pasted repository lists need cleaning and a per-item check no declaration can express.
+  normaliseConfig: (config: AnyConfig) => ({
+    ...config,
+    repositories: parseRepositories(config.repositories as string | string[]).map((ref) => ref.full_name)
   })
-  return { name: endpoint.name, pages: normalisedPages(endpoint.name, pages), ...responseMetadata(endpoint) }
 }

@@ -1,21 +1,26 @@
 /**
- * The GitHub endpoint catalog (see api_inventory.md for where each fact was checked). Every table fans
- * out over the configured repositories; `repository` (owner/name) is copied onto each row by the engine's
- * fan-out helper. Primary keys are composite where a value is only unique within one repository.
+ * The GitHub endpoint catalog, as definition data (see api_inventory.md for where each fact was
+ * checked). Every table fans out over the configured repositories (the `defaults`); `repository`
+ * (owner/name) is copied onto each row by the engine's fan-out. Primary keys are composite where a
+ * value is only unique within one repository.
  */
-import { defineEndpoints, type Endpoint, type FanOutDecl } from '../../engine/declarations.js'
+import type { FanOutDecl } from '../../engine/declarations.js'
+import type { DefinitionEndpoint, EndpointDefaults } from '../definition.js'
 
 export const GITHUB_API_VERSION = '2022-11-28'
 export const DEFAULT_API_BASE_URL = 'https://api.github.com'
 export const GITHUB_MEDIA_TYPE = 'application/vnd.github+json'
 export const STAR_MEDIA_TYPE = 'application/vnd.github.star+json'
-/** Name of the static parent list the source hands the engine: one row per configured repository. */
+/** Name of the static parent list built from the form's `repositories`: one row per configured repository. */
 export const REPOSITORY_PARENT = 'configured_repositories'
+/**
+ * Most repositories one source may list. Each table fans out over them all, so a sync of 12 tables costs
+ * at least 12 requests per repository; 100 keeps one run within GitHub's 900-requests-a-minute budget.
+ */
+export const MAX_REPOSITORIES = 100
 /** Hard page cap per pull request for reviews (100 reviews a page): reaching it logs `page_cap_reached`. */
 export const REVIEW_PAGE_CAP = 5
 
-const PAGE_SIZE = { param: 'per_page', value: 100 }
-const LINK = { type: 'link_header' } as const
 
 /** Fan-out over the configured repositories, copying `full_name` onto child rows as `repository`. */
 const perRepository: FanOutDecl = {
@@ -35,17 +40,24 @@ const byCreatedAt = { partitionKey: 'created_at', partitionMode: 'datetime', par
  */
 const SECONDARY_LIMIT = { status: 403, content: 'secondary rate limit', action: 'retry' } as const
 
-export const GITHUB_ENDPOINTS = defineEndpoints([
+/** What every table shares: Link-header pages of 100, the secondary-limit retry, the per-repository fan-out. */
+export const GITHUB_DEFAULTS = {
+  paginator: { type: 'link_header' },
+  pageSize: { param: 'per_page', value: 100 },
+  responseActions: [SECONDARY_LIMIT],
+  fanOut: perRepository
+} as const satisfies EndpointDefaults
+
+export const GITHUB_ENDPOINTS = [
   {
     name: 'repositories',
     label: 'Repositories',
     description: 'One row per configured repository.',
     path: '/repos/{repository}',
     paginator: { type: 'single_page' },
-    responseActions: [SECONDARY_LIMIT],
+    pageSize: null,
     primaryKeys: ['id'],
-    ...byCreatedAt,
-    fanOut: perRepository
+    ...byCreatedAt
   },
   {
     name: 'issues',
@@ -53,14 +65,10 @@ export const GITHUB_ENDPOINTS = defineEndpoints([
     description: 'Issues and pull requests (pull requests carry a `pull_request` object), incremental on updated_at.',
     path: '/repos/{repository}/issues',
     params: { state: 'all', sort: 'updated', direction: 'asc' },
-    paginator: LINK,
-    pageSize: PAGE_SIZE,
     incrementalFields: [{ field: 'updated_at', label: 'Updated at', type: 'datetime', param: 'since', converter: 'iso_no_millis' }],
-    responseActions: [SECONDARY_LIMIT],
     primaryKeys: ['id'],
     ...byCreatedAt,
-    sortMode: 'asc',
-    fanOut: perRepository
+    sortMode: 'asc'
   },
   {
     name: 'pull_requests',
@@ -68,76 +76,56 @@ export const GITHUB_ENDPOINTS = defineEndpoints([
     description: 'Pull requests, newest update first; incremental runs stop at the stored updated_at.',
     path: '/repos/{repository}/pulls',
     params: { state: 'all', sort: 'updated', direction: 'desc' },
-    paginator: LINK,
-    pageSize: PAGE_SIZE,
     // No server-side filter exists for pulls: the engine reads descending pages until one is older than the watermark.
     incrementalFields: [{ field: 'updated_at', label: 'Updated at', type: 'datetime' }],
-    responseActions: [SECONDARY_LIMIT],
     primaryKeys: ['id'],
     ...byCreatedAt,
-    sortMode: 'desc',
-    fanOut: perRepository
+    sortMode: 'desc'
   },
   {
     name: 'commits',
     label: 'Commits',
     description: 'Commits on the default branch, newest first; incremental on the commit date.',
     path: '/repos/{repository}/commits',
-    paginator: LINK,
-    pageSize: PAGE_SIZE,
     incrementalFields: [{ field: 'commit.committer.date', label: 'Committed at', type: 'datetime', param: 'since', converter: 'iso_no_millis' }],
     // The same sha appears in every fork, so a sha is only unique within one repository.
     primaryKeys: ['repository', 'sha'],
+    // Top-level columns for partitioning and merges; the nested originals stay.
+    addFields: { authored_at: 'commit.author.date', committed_at: 'commit.committer.date' },
     partitionKey: 'authored_at',
     partitionMode: 'datetime',
     partitionFormat: 'month',
     // GitHub lists commits newest first and has no direction parameter.
     sortMode: 'desc',
-    responseActions: [SECONDARY_LIMIT, { status: 409, content: 'Git Repository is empty', action: 'ignore' }],
-    fanOut: perRepository
+    responseActions: [{ status: 409, content: 'Git Repository is empty', action: 'ignore' }]
   },
   {
     name: 'releases',
     label: 'Releases',
     path: '/repos/{repository}/releases',
-    paginator: LINK,
-    pageSize: PAGE_SIZE,
-    responseActions: [SECONDARY_LIMIT],
     primaryKeys: ['id'],
-    ...byCreatedAt,
-    fanOut: perRepository
+    ...byCreatedAt
   },
   {
     name: 'branches',
     label: 'Branches',
     path: '/repos/{repository}/branches',
-    paginator: LINK,
-    pageSize: PAGE_SIZE,
-    responseActions: [SECONDARY_LIMIT],
-    primaryKeys: ['repository', 'name'],
-    fanOut: perRepository
+    primaryKeys: ['repository', 'name']
   },
   {
     name: 'tags',
     label: 'Tags',
     path: '/repos/{repository}/tags',
-    paginator: LINK,
-    pageSize: PAGE_SIZE,
-    responseActions: [SECONDARY_LIMIT],
-    primaryKeys: ['repository', 'name'],
-    fanOut: perRepository
+    primaryKeys: ['repository', 'name']
   },
   {
     name: 'contributors',
     label: 'Contributors',
     description: 'Contributors by commit count (GitHub caches this data; it may lag by hours).',
     path: '/repos/{repository}/contributors',
-    paginator: LINK,
-    pageSize: PAGE_SIZE,
     primaryKeys: ['repository', 'id'],
     // An empty repository answers 204 with no body.
-    responseActions: [SECONDARY_LIMIT, { status: 204, action: 'ignore' }],
-    fanOut: perRepository
+    responseActions: [{ status: 204, action: 'ignore' }]
   },
   {
     name: 'stargazers',
@@ -145,14 +133,12 @@ export const GITHUB_ENDPOINTS = defineEndpoints([
     description: 'Who starred each repository, and when (starred_at).',
     path: '/repos/{repository}/stargazers',
     headers: { Accept: STAR_MEDIA_TYPE },
-    paginator: LINK,
-    pageSize: PAGE_SIZE,
-    responseActions: [SECONDARY_LIMIT],
+    // With the star media type a row is { starred_at, user }.
+    addFields: { user_id: 'user.id', user_login: 'user.login' },
     primaryKeys: ['repository', 'user_id'],
     partitionKey: 'starred_at',
     partitionMode: 'datetime',
-    partitionFormat: 'month',
-    fanOut: perRepository
+    partitionFormat: 'month'
   },
   {
     name: 'issue_comments',
@@ -160,14 +146,10 @@ export const GITHUB_ENDPOINTS = defineEndpoints([
     description: 'Comments on issues and pull requests, incremental on updated_at.',
     path: '/repos/{repository}/issues/comments',
     params: { sort: 'updated', direction: 'asc' },
-    paginator: LINK,
-    pageSize: PAGE_SIZE,
     incrementalFields: [{ field: 'updated_at', label: 'Updated at', type: 'datetime', param: 'since', converter: 'iso_no_millis' }],
-    responseActions: [SECONDARY_LIMIT],
     primaryKeys: ['id'],
     ...byCreatedAt,
-    sortMode: 'asc',
-    fanOut: perRepository
+    sortMode: 'asc'
   },
   {
     name: 'workflow_runs',
@@ -175,21 +157,14 @@ export const GITHUB_ENDPOINTS = defineEndpoints([
     description: 'GitHub Actions workflow runs (full refresh: runs change after they are created).',
     path: '/repos/{repository}/actions/runs',
     dataSelector: 'workflow_runs',
-    paginator: LINK,
-    pageSize: PAGE_SIZE,
-    responseActions: [SECONDARY_LIMIT],
     primaryKeys: ['id'],
-    ...byCreatedAt,
-    fanOut: perRepository
+    ...byCreatedAt
   },
   {
     name: 'pull_request_reviews',
     label: 'Pull request reviews',
     description: 'Reviews of every pull request (repository → pull request → reviews), with hard page caps.',
     path: '/repos/{repository}/pulls/{pull_number}/reviews',
-    paginator: LINK,
-    pageSize: PAGE_SIZE,
-    responseActions: [SECONDARY_LIMIT],
     primaryKeys: ['id'],
     pageCap: REVIEW_PAGE_CAP,
     fanOut: {
@@ -203,6 +178,6 @@ export const GITHUB_ENDPOINTS = defineEndpoints([
     },
     shouldSyncDefault: false
   }
-] as const satisfies readonly Endpoint[])
+] as const satisfies readonly DefinitionEndpoint[]
 
 export type GithubTable = typeof GITHUB_ENDPOINTS[number]['name']
