@@ -8,7 +8,7 @@
  *   - an expression that reads the response, the page token, the partition or the interval → the
  *     caller's business (paginators, partitions, cursors) or a problem.
  */
-import { compileTemplate, InterpolationError, MACROS, type CompiledTemplate, type Node } from '../engine/interpolation/index.js'
+import { compileTemplate, InterpolationError, MACROS, type CompiledTemplate, type ExpressionNode as Node } from '../engine/index.js'
 
 type Json = Record<string, unknown>
 

@@ -3,8 +3,8 @@
  * `PageIncrement` → page numbers, `OffsetIncrement` → offset/limit, `CursorPagination` → the engine's
  * `expression` paginator (the cursor and stop condition compiled once, evaluated once per page).
  */
-import type { PaginatorDecl } from '../engine/declarations.js'
-import { MACROS } from '../engine/interpolation/index.js'
+import type { PaginatorDecl } from '../engine/index.js'
+import { MACROS } from '../engine/index.js'
 import { child, pointerOf, typeOf, type Component } from './components.js'
 import { compileAt, literalAt, type ManifestProblems } from './expressions.js'
 
@@ -87,7 +87,6 @@ export function paginatorAt (retriever: Component, method: 'GET' | 'POST', probl
           ...(stop === undefined ? {} : { stopCondition: stop.source }),
           inject,
           ...(param === undefined ? {} : { param }),
-          ...(size === undefined ? {} : { pageSize: size }),
           ...(usesParameters ? { variables: { parameters: strategy.parameters } } : {})
         },
         ...(pageSize === undefined ? {} : { pageSize })

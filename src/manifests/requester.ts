@@ -3,8 +3,8 @@
  * into the definition's client and response actions.
  */
 import type { AuthDecl, TextValue } from '../sources/definition.js'
-import type { ResponseAction } from '../engine/declarations.js'
-import { parseDuration } from '../engine/interpolation/index.js'
+import type { ResponseAction } from '../engine/index.js'
+import { parseDuration } from '../engine/index.js'
 import { child, field, items, pointerOf, refuseKeys, typeOf, type Component } from './components.js'
 import { classify, configPath, compileAt, literalAt, type ManifestProblems, type ValueRef } from './expressions.js'
 
