@@ -22,7 +22,8 @@ import { healthRoutes } from './routes/health.js'
 import { schemaRoutes } from './routes/schemas.js'
 import { syncRoutes } from './routes/sync.js'
 import { loadSettings, type Settings } from './settings.js'
-import { createRegistry, sourceRegistry, type SourceRegistry } from './sources/registry.js'
+import { loadManifestsDir } from './manifests/folder.js'
+import { createRegistry, SOURCES, sourceRegistry, type SourceRegistry } from './sources/registry.js'
 import type { AnySource } from './sources/types.js'
 import { randomBytes } from 'node:crypto'
 
@@ -74,7 +75,10 @@ class AccessLog extends LogController {
 
 export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
   const settings = loadSettings({}, options.settings)
-  const registry = options.sources === undefined ? sourceRegistry() : createRegistry(options.sources)
+  const manifests = settings.MANIFESTS_DIR === '' ? [] : loadManifestsDir(settings.MANIFESTS_DIR, (options.sources ?? SOURCES).map((s) => s.name))
+  const registry = options.sources === undefined && manifests.length === 0
+    ? sourceRegistry()
+    : createRegistry([...(options.sources ?? SOURCES), ...manifests.map((m) => m.source)])
   const logger = options.logger ?? createLogger({
     level: settings.LOG_LEVEL,
     secretFieldNames: registry.secretFieldNames()
@@ -99,6 +103,10 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
   })
   app.decorate('settings', settings)
   app.decorate('registry', registry)
+  for (const manifest of manifests) {
+    app.log.info({ source: manifest.source.name, file: manifest.file, format: manifest.format, tables: manifest.definition.endpoints.length }, 'definition loaded')
+    for (const { stream, reason } of manifest.unavailable) app.log.warn({ source: manifest.source.name, file: manifest.file, stream, reason }, 'stream unavailable')
+  }
   app.decorate('engine', services)
   // Only the service's own clients know it; accepted by source routes (never by /v1).
   const serviceToken = settings.API_TOKENS.length > 0 ? randomBytes(32).toString('base64url') : undefined

@@ -27,7 +27,11 @@ export const SettingsSchema = Type.Object({
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'On SIGTERM, how long in-flight syncs may take to end with an error line.' }),
   UPSTREAM_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10_000, description: 'Upstream connect timeout.' }),
   UPSTREAM_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 60_000, description: 'Upstream response headers timeout.' }),
-  UPSTREAM_BODY_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 120_000, description: 'Upstream body idle timeout.' })
+  UPSTREAM_BODY_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 120_000, description: 'Upstream body idle timeout.' }),
+  MANIFESTS_DIR: Type.String({
+    default: '',
+    description: 'Folder of source definitions loaded at start: every *.json, *.yaml and *.yml file (our definition format or an Airbyte low-code manifest) becomes a source. Empty: none.'
+  })
 })
 export type Settings = Static<typeof SettingsSchema>
 

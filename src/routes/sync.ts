@@ -52,7 +52,8 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const table = findTable(await source.getSchemas(config, ctx), source.name, body.schema)
     const incremental = resolveIncrementalField(table, syncType, body.incremental_field)
     checkWatermarks(incremental, body)
-    const binding: ResumeBinding = { source: source.name, schema: table.name, syncType, incrementalField: incremental?.field ?? null }
+    const definition = source.definitionDigest?.(config)
+    const binding: ResumeBinding = { source: source.name, schema: table.name, syncType, incrementalField: incremental?.field ?? null, ...(definition === undefined ? {} : { definition }) }
     const resumeToken = body.resume_state ?? null
     const resumed = resumeToken === null ? null : decodeResumeToken(resumeToken, binding)
     if (app.lifecycle.shuttingDown) throw new ServiceUnavailableError('The service is shutting down; retry the sync on another instance.')

@@ -158,6 +158,7 @@ const EndpointParts = {
   fanOut: Type.Optional(Type.Union([FanOutSchema, Type.Null()])),
   rateLimitClass: Type.Optional(Type.String()),
   addFields: Type.Optional(Type.Record(Type.String(), Type.String())),
+  removeFields: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
   shouldSyncDefault: Type.Optional(Type.Boolean())
 }
 

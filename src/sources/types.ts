@@ -93,6 +93,11 @@ export interface Source<Fs extends readonly FieldDecl[] = readonly FieldDecl[]> 
   readonly errorRules: readonly ErrorRule[]
   /** The form field that holds a user-typed base URL, if any (errors about the target name it). */
   readonly baseUrlField?: string
+  /**
+   * Digest of the definition this config runs (manifest sources: the manifest itself). Resume tokens
+   * carry it, so a token issued under another version of the manifest is refused.
+   */
+  readonly definitionDigest?: (config: unknown) => string
   /** The serialisable definition the source was built from (absent for hand-written sources). */
   readonly definition?: SourceDefinition
   /** Static files the source serves (icon), path → content. */

@@ -19,6 +19,8 @@ export interface ResumeBinding {
   schema: string
   syncType: SyncType
   incrementalField: string | null
+  /** Digest of the definition the source ran (manifest sources): a token from another version is refused. */
+  definition?: string
 }
 
 export interface Watermarks {
@@ -39,6 +41,7 @@ interface Envelope {
   schema: string
   sync_type: SyncType
   incremental_field: string | null
+  definition?: string
   engine: ResumeState
   last_value: string | number | null
   earliest_value: string | number | null
@@ -55,6 +58,7 @@ export function encodeResumeToken (binding: ResumeBinding, point: ResumePoint): 
     schema: binding.schema,
     sync_type: binding.syncType,
     incremental_field: binding.incrementalField,
+    ...(binding.definition === undefined ? {} : { definition: binding.definition }),
     engine: point.engine,
     last_value: point.watermarks.lastValue,
     earliest_value: point.watermarks.earliestValue
@@ -91,6 +95,7 @@ export function decodeResumeToken (token: string, binding: ResumeBinding): Resum
   if ((envelope.incremental_field ?? null) !== binding.incrementalField) {
     mismatches.push(`incremental field "${String(envelope.incremental_field ?? null)}"`)
   }
+  if ((envelope.definition ?? null) !== (binding.definition ?? null)) mismatches.push('another version of the source definition (manifest)')
   if (mismatches.length > 0) {
     refuse(`belongs to ${mismatches.join(', ')}, not to this request (source "${binding.source}", table "${binding.schema}", ` +
       `sync type "${binding.syncType}", incremental field "${String(binding.incrementalField)}")`)
