@@ -48,7 +48,7 @@ export function parseDefinitionText (text: string, where: string): unknown {
     }
   }
   try {
-    return parseYaml(text, { schema: 'core', maxAliasCount: MAX_YAML_ALIASES, uniqueKeys: true, prettyErrors: false })
+    return parseYaml(text, { schema: 'core', maxAliasCount: MAX_YAML_ALIASES, uniqueKeys: true, prettyErrors: true })
   } catch (error) {
     if (!(error instanceof YAMLParseError)) throw error
     const line = error.linePos?.[0]
