@@ -17,6 +17,7 @@ import { Lifecycle } from './plugins/lifecycle.js'
 import { documentProblems, registerProblemHandlers } from './plugins/problems.js'
 import { assetRoutes } from './routes/assets.js'
 import { catalogRoutes } from './routes/catalog.js'
+import { definitionSchemaRoutes } from './routes/definition-schema.js'
 import { credentialRoutes } from './routes/credentials.js'
 import { healthRoutes } from './routes/health.js'
 import { schemaRoutes } from './routes/schemas.js'
@@ -130,6 +131,7 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
 
   await app.register(healthRoutes)
   await app.register(assetRoutes)
+  await app.register(definitionSchemaRoutes)
   await app.register(async (v1) => {
     protectScope(v1, settings.API_TOKENS)
     documentProblems(v1, 503) // every /v1 route refuses new work while draining (onRequest hook above)

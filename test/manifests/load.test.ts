@@ -137,3 +137,24 @@ t.test('our own definition format loads from JSON and YAML, named by its name', 
   t.equal(yaml.source.name, 'GithubYaml')
   t.ok(loadProblems(JSON.stringify({ ...github, name: 'Typo', endpoints: [{ ...github.endpoints[1], pagecap: 3 }] })).includes('/endpoints/0/pagecap: unknown property'))
 })
+
+t.test('the definition format is published as JSON Schema, at its path and in openapi/', async (t) => {
+  const { buildApp } = await import('../../src/app.js')
+  const { definitionJsonSchemaText, DEFINITION_SCHEMA_PATH } = await import('../../src/sources/definition-schema.js')
+  const { Compile } = await import('typebox/compile')
+  const committed = readFileSync(new URL('../../openapi/source-definition.schema.json', import.meta.url), 'utf8')
+  t.ok(committed === definitionJsonSchemaText(), 'openapi/source-definition.schema.json is stale: run `npm run definition-schema`')
+  const app = await buildApp({ settings: { LOG_LEVEL: 'silent' } })
+  const response = await app.inject({ url: DEFINITION_SCHEMA_PATH })
+  await app.close()
+  t.equal(response.statusCode, 200)
+  t.match(response.headers['content-type'], 'application/schema+json')
+  const schema = JSON.parse(response.body) as Record<string, unknown>
+  const { $schema: _s, $id: _i, ...plain } = schema
+  const check = Compile(plain as never)
+  const github = (await import('../../src/sources/github/source.js')).GITHUB_DEFINITION
+  t.ok(check.Check(JSON.parse(JSON.stringify(github))), 'the GitHub definition is valid against the published schema')
+  const translated = loadSourceText(readFileSync(join(FIXTURES, 'source-freshdesk.yaml'), 'utf8'), { where: 'x', airbyteName: 'Freshdesk' }).definition
+  t.ok(check.Check(JSON.parse(JSON.stringify(translated))), 'a translated manifest is valid against it too')
+  t.notOk(check.Check({ ...JSON.parse(JSON.stringify(github)), pagecap: 1 }), 'unknown keys are refused')
+})

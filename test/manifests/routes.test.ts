@@ -8,11 +8,12 @@ import t from 'tap'
 import { Compile } from 'typebox/compile'
 import { SourceConfigSchema } from '../../src/sources/fields.js'
 import { FRESHDESK_KEY, FRESHDESK_TICKETS, PIPEDRIVE_DEALS, PIPEDRIVE_TOKEN, WORKABLE_CANDIDATES, WORKABLE_JOBS, WORKABLE_TOKEN } from '../fakes/manifest-apis.js'
-import { contractProblems, records, states, sync, terminal } from '../sync/helpers.js'
+import { contractProblems, records, states, sync as syncOn, terminal, type Harness, type SyncBody } from '../sync/helpers.js'
 import { post, startManifestHarness, type ManifestHarness } from './helpers.js'
 
 const checkSourceConfig = Compile(SourceConfigSchema)
 let h: ManifestHarness
+const sync = async (_h: ManifestHarness, source: string, body: SyncBody): ReturnType<typeof syncOn> => await syncOn(h as unknown as Harness, source, body)
 t.before(async () => { h = await startManifestHarness() })
 t.teardown(async () => { await h.close() })
 
