@@ -119,11 +119,15 @@ function addFields (rows: Row[], added: ReadonlyArray<[string, string]>): void {
   }
 }
 
-/** Rows without the declared columns, rebuilt rather than `delete`d (V8 keeps them fast objects). */
-function removeFields (rows: Row[], removed: ReadonlySet<string>): Row[] {
+/**
+ * Rows without the declared columns: a row holding one is rebuilt rather than `delete`d (V8 keeps it a
+ * fast object); a row holding none is kept as it is.
+ */
+function removeFields (rows: Row[], removed: readonly string[]): Row[] {
   return rows.map((row) => {
+    if (!removed.some((key) => Object.hasOwn(row, key))) return row
     const out: Row = {}
-    for (const key in row) if (!removed.has(key)) out[key] = row[key]
+    for (const key in row) if (!removed.includes(key)) out[key] = row[key]
     return out
   })
 }
@@ -149,7 +153,7 @@ export async function * endpointPagesForRun (rt: ClientRuntime, endpoint: Endpoi
   const source = new LookAhead(endpointPages(ctx, endpoint, options.resumeState ?? null, target), Math.max(1, lookahead - 1))
   let count = 0
   const added = endpoint.addFields === undefined ? [] : Object.entries(endpoint.addFields)
-  const removed = endpoint.removeFields === undefined || endpoint.removeFields.length === 0 ? null : new Set(endpoint.removeFields)
+  const removed = endpoint.removeFields === undefined || endpoint.removeFields.length === 0 ? null : endpoint.removeFields
   try {
     for await (const page of source) {
       if (added.length > 0) addFields(page.rows, added)
