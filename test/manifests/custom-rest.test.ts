@@ -138,3 +138,16 @@ t.test('without a config there are no tables to list', async (t) => {
   const response = await fetch(`${h.url}/v1/sources/CustomRest/schemas`)
   t.equal(response.status, 409)
 })
+
+t.test('the secrets of a manifest config never reach a log line', async (t) => {
+  const logged = await startHarness({ captureLogs: true })
+  t.teardown(async () => { await logged.close() })
+  await post(logged, '/v1/sources/CustomRest/validate', { config: config() })
+  await sync(logged, 'CustomRest', { config: config(), schema: 'items' })
+  await post(logged, '/v1/sources/CustomRest/validate', { config: { manifest: manifest(), manifest_config: { ...manifestConfig, refresh_token: 'wrong' } } })
+  t.ok(logged.logs.length > 0)
+  for (const line of logged.logs) {
+    t.notMatch(line, CLIENT_SECRET)
+    t.notMatch(line, REFRESH_TOKEN)
+  }
+})
