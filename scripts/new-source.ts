@@ -1,10 +1,11 @@
 /**
  * `npm run new-source -- <Name> [--root <dir>]`: scaffold a source from scripts/templates/source/.
  *
- * Writes src/sources/<kebab>/{source.ts, settings.ts, <kebab>.ts, api_inventory.md, icon.svg} and
+ * Writes a source definition — src/sources/<kebab>/{source.ts (form, client, check, errors),
+ * settings.ts (endpoint catalog), api_inventory.md, icon.svg} — and the two test modules
  * test/sources/{<kebab>-source.test.ts, <kebab>.test.ts} under the project root (or `--root`), refuses
- * to overwrite anything, and prints the registry edit to make. The generated tests fail with
- * TODO(new-source) messages until they are written.
+ * to overwrite anything, and prints the registry edit to make. No plumbing: defineRestSource supplies it.
+ * The generated tests fail with TODO(new-source) messages until they are written.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
@@ -52,11 +53,10 @@ function outputs (names: SourceNames): Array<[template: string, target: string]>
   return [
     ['source.ts.tmpl', `${folder}/source.ts`],
     ['settings.ts.tmpl', `${folder}/settings.ts`],
-    ['transport.ts.tmpl', `${folder}/${names.kebab}.ts`],
     ['api_inventory.md.tmpl', `${folder}/api_inventory.md`],
     ['icon.svg.tmpl', `${folder}/icon.svg`],
     ['source.test.ts.tmpl', `test/sources/${names.kebab}-source.test.ts`],
-    ['transport.test.ts.tmpl', `test/sources/${names.kebab}.test.ts`]
+    ['endpoints.test.ts.tmpl', `test/sources/${names.kebab}.test.ts`]
   ]
 }
 

@@ -2,7 +2,18 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { renderOpenApiDocument } from '../src/openapi.js'
+import { buildApp } from '../src/app.js'
+
+/** The document of an app built with default settings and the registered sources, as committed text. */
+export async function renderOpenApiDocument (): Promise<string> {
+  const app = await buildApp({ settings: { LOG_LEVEL: 'silent' } })
+  try {
+    await app.ready()
+    return JSON.stringify(app.swagger(), null, 2) + '\n'
+  } finally {
+    await app.close()
+  }
+}
 
 export const OPENAPI_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'openapi', 'openapi.json')
 

@@ -14,7 +14,7 @@ import { createLogger, requestId, REQUEST_ID_HEADER } from './logging.js'
 import { swaggerOptions } from './openapi.js'
 import { protectScope } from './plugins/auth.js'
 import { Lifecycle } from './plugins/lifecycle.js'
-import { documentProblems, registerProblemHandlers } from './plugins/problems.js'
+import { clientErrorHandler, documentProblems, frameworkErrorHandler, registerProblemHandlers } from './plugins/problems.js'
 import { assetRoutes } from './routes/assets.js'
 import { catalogRoutes } from './routes/catalog.js'
 import { definitionSchemaRoutes } from './routes/definition-schema.js'
@@ -22,11 +22,12 @@ import { credentialRoutes } from './routes/credentials.js'
 import { healthRoutes } from './routes/health.js'
 import { schemaRoutes } from './routes/schemas.js'
 import { syncRoutes } from './routes/sync.js'
-import { loadSettings, type Settings } from './settings.js'
+import { loadSettings, SettingsError, type Settings } from './settings.js'
 import { loadManifestsDir } from './manifests/folder.js'
 import { createRegistry, SOURCES, sourceRegistry, type SourceRegistry } from './sources/registry.js'
 import type { AnySource } from './sources/types.js'
 import { randomBytes } from 'node:crypto'
+import { generateResumeSecret, ResumeTokens } from './sync/resume-state.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,6 +37,7 @@ declare module 'fastify' {
     lifecycle: Lifecycle
     /** Token the service sends to its own protected source routes (set when API_TOKENS is). */
     serviceToken: string | undefined
+    resumeTokens: ResumeTokens
   }
 }
 
@@ -74,12 +76,21 @@ class AccessLog extends LogController {
   }
 }
 
+/** UPSTREAM_BASE_URLS may only name registered sources (a typo would silently route nowhere). */
+function checkUpstreamNames (settings: Settings, registry: SourceRegistry): void {
+  const unknown = Object.keys(settings.UPSTREAM_BASE_URLS).filter((name) => registry.find(name) === undefined)
+  if (unknown.length === 0) return
+  const known = registry.list({ includeUnreleased: true }).map((s) => s.name).join(', ')
+  throw new SettingsError(unknown.map((name) => `UPSTREAM_BASE_URLS.${name}: no source is named "${name}" (sources: ${known})`))
+}
+
 export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
   const settings = loadSettings({}, options.settings)
   const manifests = settings.MANIFESTS_DIR === '' ? [] : loadManifestsDir(settings.MANIFESTS_DIR, (options.sources ?? SOURCES).map((s) => s.name))
   const registry = options.sources === undefined && manifests.length === 0
     ? sourceRegistry()
     : createRegistry([...(options.sources ?? SOURCES), ...manifests.map((m) => m.source)])
+  checkUpstreamNames(settings, registry)
   const logger = options.logger ?? createLogger({
     level: settings.LOG_LEVEL,
     secretFieldNames: registry.secretFieldNames()
@@ -89,7 +100,10 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
     loggerInstance: logger as FastifyBaseLogger,
     genReqId: requestId,
     logController: new AccessLog(),
-    ajv: { customOptions: { allErrors: true } },
+    // Unknown body keys are refused (400 naming each), not stripped: a typo must not change what a request means.
+    ajv: { customOptions: { allErrors: true, removeAdditional: false } },
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
     forceCloseConnections: 'idle',
     // Draining is answered by the hook below, as a problem document, not by fastify's plain 503 body.
     return503OnClosing: false,
@@ -100,7 +114,8 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
     allowPrivateUpstreams: settings.ALLOW_PRIVATE_UPSTREAMS,
     connectTimeoutMs: settings.UPSTREAM_CONNECT_TIMEOUT_MS,
     headersTimeoutMs: settings.UPSTREAM_HEADERS_TIMEOUT_MS,
-    bodyTimeoutMs: settings.UPSTREAM_BODY_TIMEOUT_MS
+    bodyTimeoutMs: settings.UPSTREAM_BODY_TIMEOUT_MS,
+    interactive: { maxAttempts: settings.CREDENTIAL_CHECK_ATTEMPTS, deadlineMs: settings.CREDENTIAL_CHECK_DEADLINE_MS }
   })
   app.decorate('settings', settings)
   app.decorate('registry', registry)
@@ -113,6 +128,12 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
   const serviceToken = settings.API_TOKENS.length > 0 ? randomBytes(32).toString('base64url') : undefined
   app.decorate('serviceToken', serviceToken)
   app.decorate('lifecycle', new Lifecycle())
+  const secrets = settings.RESUME_TOKEN_SECRET.length > 0 ? settings.RESUME_TOKEN_SECRET : [generateResumeSecret()]
+  if (settings.RESUME_TOKEN_SECRET.length === 0) {
+    app.log.warn('RESUME_TOKEN_SECRET is not set: resume tokens are signed with a random secret made at start, so they do not survive ' +
+      'a restart and are refused by other instances. Set RESUME_TOKEN_SECRET in production.')
+  }
+  app.decorate('resumeTokens', new ResumeTokens(secrets))
   if (options.services === undefined) app.addHook('onClose', async () => { await services.close() })
 
   app.addHook('onRequest', async (request, reply) => {
@@ -124,6 +145,8 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
     }
   })
   registerProblemHandlers(app)
+  // Only JSON bodies: fastify's default text/plain parser would turn a JSON text into a string (400 "must be object").
+  app.removeContentTypeParser('text/plain')
   documentProblems(app, 500)
 
   await app.register(swagger, swaggerOptions)

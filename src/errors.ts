@@ -3,12 +3,25 @@
  * stable `code` (callers match on it, never on message text) and the HTTP status it maps to when it
  * reaches a route. Messages must never contain secrets: build them from names, never from values.
  */
+import Type, { type Static } from 'typebox'
 
-export interface FieldError {
-  /** JSON-pointer-like path of the bad field, e.g. `/config/repositories` */
-  path: string
-  message: string
-}
+export const FieldErrorSchema = Type.Object({
+  path: Type.String({ description: 'JSON pointer of the bad value, e.g. /config/api_key (body), /query/include_unreleased.' }),
+  message: Type.String()
+}, { title: 'FieldError' })
+export type FieldError = Static<typeof FieldErrorSchema>
+
+/** The shape every 4xx/5xx response has (RFC 9457 problem details plus `code` and `errors`). */
+export const ProblemSchema = Type.Object({
+  type: Type.String({ description: 'URI identifying the problem type.' }),
+  title: Type.String(),
+  status: Type.Integer(),
+  detail: Type.String(),
+  code: Type.String({ description: 'Stable machine-readable code, e.g. VALIDATION_FAILED, SOURCE_NOT_FOUND.' }),
+  errors: Type.Optional(Type.Array(FieldErrorSchema)),
+  instance: Type.Optional(Type.String())
+}, { title: 'Problem', description: 'RFC 9457 problem details.' })
+export type ProblemDocument = Static<typeof ProblemSchema>
 
 export abstract class AppError extends Error {
   abstract readonly code: string
@@ -157,11 +170,32 @@ export class UpstreamRaisedError extends AppError {
   readonly title = 'Upstream API error'
 }
 
-/** The SSRF guard refused a request target (scheme, host or resolved address). */
+/**
+ * The SSRF guard refused a request target (scheme, origin or resolved address) before connecting.
+ * Never retryable. `errors` names the config field that holds the refused URL, when a route knows it.
+ */
 export class BlockedTargetError extends AppError {
   readonly code = 'UPSTREAM_TARGET_BLOCKED'
   readonly statusCode = 400
   readonly title = 'Upstream address not allowed'
+  /** The refused origin (`scheme://host[:port]`), when the URL parsed. */
+  readonly origin: string | undefined
+  errors: FieldError[] = []
+  constructor (message: string, options?: { origin?: string, cause?: unknown }) {
+    super(message, options)
+    this.origin = options?.origin
+  }
+}
+
+/**
+ * 502: a credential check could not be made because the vendor failed (5xx, network, no answer within
+ * the check's deadline). Says the vendor failed, not the credential.
+ */
+export class UpstreamUnavailableError extends AppError {
+  readonly code = 'UPSTREAM_UNAVAILABLE'
+  readonly statusCode = 502
+  readonly title = 'Upstream API unavailable'
+  override readonly retryable = true
 }
 
 /** The run was cancelled (client disconnect, shutdown). */
@@ -170,17 +204,6 @@ export class AbortedError extends AppError {
   readonly statusCode = 499
   readonly title = 'Cancelled'
   override readonly retryable = true
-}
-
-/** The shape every 4xx/5xx response has (RFC 9457 problem details plus `code` and `errors`). */
-export interface ProblemDocument {
-  type: string
-  title: string
-  status: number
-  detail: string
-  code: string
-  errors?: FieldError[]
-  instance?: string
 }
 
 export const PROBLEM_TYPE_BASE = 'https://warehouse-sources.dev/problems/'
@@ -193,7 +216,7 @@ export function toProblem (error: AppError): ProblemDocument {
     detail: error instanceof InternalError ? 'An internal error occurred.' : error.message,
     code: error.code
   }
-  if ((error instanceof ValidationError || error instanceof UnsupportedRequestError) && error.errors.length > 0) {
+  if ((error instanceof ValidationError || error instanceof UnsupportedRequestError || error instanceof BlockedTargetError) && error.errors.length > 0) {
     problem.errors = error.errors
   }
   return problem

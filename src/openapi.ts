@@ -1,7 +1,7 @@
 /**
  * The OpenAPI 3.1 document: @fastify/swagger options, and a transform that lifts every titled schema
  * (SourceConfig, SourceSchema, Problem, the field types...) into components.schemas so generated
- * clients get named types. Used by buildApp (served under /docs) and by scripts/openapi.ts.
+ * clients get named types. Used by buildApp (served under /docs); scripts/openapi.ts renders the committed copy.
  */
 import type { SwaggerOptions } from '@fastify/swagger'
 import { SECURITY_SCHEME } from './plugins/auth.js'
@@ -72,17 +72,5 @@ export const swaggerOptions: SwaggerOptions = {
   transformObject: (documentObject) => {
     const doc = 'openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject
     return liftTitledSchemas(JSON.parse(JSON.stringify(doc)) as JsonObject) as typeof doc
-  }
-}
-
-/** The document of an app built with default settings and the registered sources, as committed text. */
-export async function renderOpenApiDocument (): Promise<string> {
-  const { buildApp } = await import('./app.js')
-  const app = await buildApp({ settings: { LOG_LEVEL: 'silent' } })
-  try {
-    await app.ready()
-    return JSON.stringify(app.swagger(), null, 2) + '\n'
-  } finally {
-    await app.close()
   }
 }

@@ -61,7 +61,7 @@ async function main (): Promise<void> {
   try {
     app = await startServer({ settings })
   } catch (error) {
-    if (error instanceof ExposureError || error instanceof ManifestsLoadError) {
+    if (error instanceof ExposureError || error instanceof SettingsError || error instanceof ManifestsLoadError) {
       process.stderr.write(`${error.message}\n`)
       process.exit(2)
     }

@@ -24,6 +24,13 @@ export const SettingsSchema = Type.Object({
     default: false,
     description: 'Allow upstream requests to loopback, private, link-local and other non-public addresses.'
   }),
+  RESUME_TOKEN_SECRET: Type.Array(Type.String({ minLength: 32 }), {
+    default: [],
+    description: 'Secret(s) that sign resume tokens (HMAC-SHA-256), each at least 32 bytes; comma-separated to rotate: the first signs, any verifies. ' +
+      'Unset: a random one per start (tokens then die with the process; a warning is logged). Set it in production.'
+  }),
+  CREDENTIAL_CHECK_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 10, default: 2, description: 'Attempts per upstream request of a credential check (/validate), retries included.' }),
+  CREDENTIAL_CHECK_DEADLINE_MS: Type.Integer({ minimum: 100, default: 5_000, description: 'Total time a credential check may take before it answers 502 UPSTREAM_UNAVAILABLE.' }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'On SIGTERM, how long in-flight syncs may take to end with an error line.' }),
   UPSTREAM_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10_000, description: 'Upstream connect timeout.' }),
   UPSTREAM_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 60_000, description: 'Upstream response headers timeout.' }),

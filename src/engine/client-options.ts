@@ -73,8 +73,11 @@ export const ClientOptionsSchema = Type.Object({
   baseUrl: Type.String(),
   auth: AuthConfigSchema,
   headers: Type.Optional(Type.Record(Type.String(), Type.String())),
-  /** Hosts requests may go to; default: the base URL's host. Next links elsewhere are refused. */
-  allowedHosts: Type.Optional(Type.Array(Type.String())),
+  /**
+   * Origins (`scheme://host[:port]`) requests may go to, credentials included; default: the base URL's
+   * origin. A next link, redirect or resume state naming any other origin is refused before connecting.
+   */
+  allowedOrigins: Type.Optional(Type.Array(Type.String())),
   /** Budgets by rate-limit class; `default` applies to endpoints without a class. */
   budgets: Type.Optional(Type.Record(Type.String(), RateBudgetSchema)),
   rateLimitHeaders: Type.Optional(RateLimitHeadersSchema),

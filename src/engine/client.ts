@@ -11,6 +11,7 @@ import { sleep } from './sleep.js'
 import type { LimiterRegistry } from './rate-limit.js'
 import { Redactor, redactUrl } from './redact.js'
 import { joinUrl } from './request-builder.js'
+import { originOf } from './ssrf.js'
 import { backoffMs, DEFAULT_RETRY, RETRYABLE_STATUSES, waitBeforeRetry, type RetrySettings } from './retry.js'
 import { endpointPagesForRun } from './pages.js'
 import type { Dispatcher } from 'undici'
@@ -26,15 +27,17 @@ export interface ClientDeps {
   headersTimeoutMs: number
   bodyTimeoutMs: number
   retry: Partial<RetrySettings>
+  interactive: { maxAttempts: number, deadlineMs: number }
   lookaheadPages: number
   knownPagesConcurrency: number
 }
 
-function hostsFor (options: ClientOptions): Set<string> {
-  const hosts = new Set((options.allowedHosts ?? [new URL(options.baseUrl).hostname]).map((h) => h.toLowerCase()))
+/** The base URL's origin (or the declared ones) plus the OAuth2 token endpoint's. */
+export function originsFor (options: ClientOptions): Set<string> {
+  const origins = new Set((options.allowedOrigins ?? [options.baseUrl]).map((o) => originOf(o)))
   const auth = options.auth
-  if (auth.type === 'oauth2_refresh_token' || auth.type === 'oauth2_client_credentials') hosts.add(new URL(auth.tokenUrl).hostname.toLowerCase())
-  return hosts
+  if (auth.type === 'oauth2_refresh_token' || auth.type === 'oauth2_client_credentials') origins.add(originOf(auth.tokenUrl))
+  return origins
 }
 
 export function createRestClient (deps: ClientDeps, options: ClientOptions, run: RunContext): RestClient {
@@ -46,16 +49,29 @@ export function createRestClient (deps: ClientDeps, options: ClientOptions, run:
   const fingerprint = credentialFingerprint(options.auth)
   const transport: Transport = {
     policy: {
-      allowedHosts: hostsFor(options),
+      allowedOrigins: originsFor(options),
       allowPrivate: deps.allowPrivate,
-      trustedOrigins: new Set([...deps.trustedOrigins, ...(options.trustedOrigins ?? [])].map((o) => new URL(o).origin))
+      trustedOrigins: new Set([...deps.trustedOrigins, ...(options.trustedOrigins ?? [])].map((o) => originOf(o)))
     },
     guarded: deps.guarded,
     open: deps.open,
     headersTimeoutMs: deps.headersTimeoutMs,
     bodyTimeoutMs: deps.bodyTimeoutMs
   }
-  const retry: RetrySettings = { ...DEFAULT_RETRY, ...deps.retry, ...options.retry }
+  const configured: RetrySettings = { ...DEFAULT_RETRY, ...deps.retry, ...options.retry }
+  const interactive = run.interactive === true ? deps.interactive : undefined
+  const retry: RetrySettings = interactive === undefined
+    ? configured
+    : { ...configured, maxAttempts: interactive.maxAttempts, maxWaitMs: Math.min(configured.maxWaitMs, interactive.deadlineMs) }
+  // An interactive run has one deadline for all its requests; past it, the vendor did not answer in time.
+  const deadline = interactive === undefined ? undefined : AbortSignal.timeout(interactive.deadlineMs)
+  const signal = deadline === undefined ? run.signal : AbortSignal.any([run.signal, deadline])
+  if (signal !== run.signal) setMaxListeners(0, signal)
+  const overDeadline = (error: unknown): unknown => {
+    if (deadline?.aborted !== true || run.signal.aborted) return error
+    const where = redactUrl(options.baseUrl)
+    return new UpstreamNetworkError(`No answer from ${where} within the ${interactive?.deadlineMs ?? 0} ms deadline of an interactive check.`, where, { cause: error })
+  }
   // Token requests go to the authorisation server, not the API budget; transient failures are retried.
   const post: TokenPoster = async (url, form, headers) => {
     let raw: RawResponse
@@ -67,14 +83,14 @@ export function createRestClient (deps: ClientDeps, options: ClientOptions, run:
           headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', ...headers },
           body: new URLSearchParams(form).toString(),
           credentialHeaders: new Set(['authorization'])
-        }, run.signal)
+        }, signal)
       } catch (error) {
         if (!(error instanceof TransientNetworkError) || attempt >= retry.maxAttempts) throw error
-        await sleep(backoffMs(attempt, retry), run.signal)
+        await sleep(backoffMs(attempt, retry), signal)
         continue
       }
       if (!RETRYABLE_STATUSES.has(raw.status) || attempt >= retry.maxAttempts) break
-      await sleep(waitBeforeRetry(attempt, raw.headers, undefined, retry).ms, run.signal)
+      await sleep(waitBeforeRetry(attempt, raw.headers, undefined, retry).ms, signal)
     }
     let body: unknown
     try { body = raw.text === '' ? undefined : JSON.parse(raw.text) } catch {
@@ -109,15 +125,23 @@ export function createRestClient (deps: ClientDeps, options: ClientOptions, run:
   return {
     async request (spec, requestOptions) {
       const { path, ...rest } = spec
-      const outcome = await execute(rt, { ...rest, url: joinUrl(options.baseUrl, path) }, {
-        signal: run.signal,
-        ...(requestOptions?.acceptStatuses !== undefined ? { acceptStatuses: requestOptions.acceptStatuses } : {}),
-        ...(requestOptions?.rateLimitClass !== undefined ? { rateLimitClass: requestOptions.rateLimitClass } : {})
-      })
-      return outcome.result
+      try {
+        const outcome = await execute(rt, { ...rest, url: joinUrl(options.baseUrl, path) }, {
+          signal,
+          ...(requestOptions?.acceptStatuses !== undefined ? { acceptStatuses: requestOptions.acceptStatuses } : {}),
+          ...(requestOptions?.rateLimitClass !== undefined ? { rateLimitClass: requestOptions.rateLimitClass } : {})
+        })
+        return outcome.result
+      } catch (error) {
+        throw overDeadline(error)
+      }
     },
     pages (endpoint, pagesOptions = {}) {
-      return endpointPagesForRun(rt, endpoint, pagesOptions, run.signal, { lookahead: deps.lookaheadPages, knownPagesConcurrency: deps.knownPagesConcurrency })
+      const pages = endpointPagesForRun(rt, endpoint, pagesOptions, signal, { lookahead: deps.lookaheadPages, knownPagesConcurrency: deps.knownPagesConcurrency })
+      if (deadline === undefined) return pages
+      return (async function * () {
+        try { yield * pages } catch (error) { throw overDeadline(error) }
+      })()
     }
   }
 }

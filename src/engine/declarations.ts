@@ -154,6 +154,12 @@ export const IncrementalFieldSchema = Type.Object({
   param: Type.Optional(Type.String()),
   /** Request param that receives `earliest_value` (upper bound for backfills of descending endpoints). */
   earliestParam: Type.Optional(Type.String()),
+  /**
+   * Request param that receives "now" (the run's start, through the same converter) whenever `param` is
+   * sent: closes the window for APIs whose time filter needs both ends (Sentry `start` + `end`). Always
+   * later than the value sent in `param`, even when that was capped at now.
+   */
+  endAtNowParam: Type.Optional(Type.String()),
   converter: Type.Optional(ValueConverterSchema),
   /** Cap a datetime `last_value` at "now" before sending it. Default true. */
   capAtNow: Type.Optional(Type.Boolean()),
@@ -288,6 +294,9 @@ function semanticProblems (endpoint: Endpoint): string[] {
     }
   }
   for (const field of endpoint.incrementalFields ?? []) {
+    if (field.endAtNowParam !== undefined && (field.param === undefined || (field.type !== 'datetime' && field.type !== 'date' && field.type !== 'timestamp'))) {
+      problems.push(`${endpoint.name}/incrementalFields/${field.field}: endAtNowParam needs a param and a datetime, date or timestamp field`)
+    }
     if (typeof field.converter === 'object' && 'template' in field.converter && !field.converter.template.includes('{value}')) {
       problems.push(`${endpoint.name}/incrementalFields/${field.field}: converter template has no {value}`)
     }

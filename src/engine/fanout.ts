@@ -7,7 +7,7 @@
  */
 import { setMaxListeners } from 'node:events'
 import type { FanOutDecl } from './declarations.js'
-import { LookAhead } from './buffer.js'
+import { LookAhead } from './lookahead.js'
 import { getPath } from './select.js'
 import type { Page, ResumeState, Row } from './types.js'
 
@@ -87,7 +87,26 @@ async function * parentsOf (input: FanOutInput): AsyncGenerator<ParentRef> {
   }
 }
 
-export async function * fanOutPages (input: FanOutInput): AsyncGenerator<Page & { state: { v: 1, fanout: FanOutState } | null }> {
+/**
+ * A fan-out state as resume state: short keys, defaults left out (`from` null, `key` null, `child` null),
+ * since a state line follows every child page.
+ */
+export interface FanOutStateData {
+  from?: ResumeState
+  index: number
+  key?: string
+  child?: ResumeState
+}
+
+export function fanOutStateData (state: FanOutState): FanOutStateData {
+  const out: FanOutStateData = { index: state.parentIndex }
+  if (state.parentFrom !== null) out.from = state.parentFrom
+  if (state.parentKey !== null) out.key = state.parentKey
+  if (state.child !== null) out.child = state.child
+  return out
+}
+
+export async function * fanOutPages (input: FanOutInput): AsyncGenerator<Page & { state: { v: 2, fanout: FanOutStateData } | null }> {
   const { decl } = input
   const concurrency = decl.concurrency ?? DEFAULT_FANOUT_CONCURRENCY
   const resume = input.state
@@ -120,7 +139,7 @@ export async function * fanOutPages (input: FanOutInput): AsyncGenerator<Page & 
           const fanout: FanOutState = page.state === null
             ? { parentFrom: parent.from, parentIndex: parent.index + 1, parentKey: null, child: null }
             : { parentFrom: parent.from, parentIndex: parent.index, parentKey: parent.key, child: page.state }
-          yield { rows, state: { v: 1 as const, fanout } }
+          yield { rows, state: { v: 2 as const, fanout: fanOutStateData(fanout) } }
         }
       } finally {
         current.pages.close()

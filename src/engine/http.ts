@@ -1,11 +1,12 @@
 /**
- * One HTTP exchange through undici: SSRF check of every hop, manual redirects (same-origin keeps
- * credentials, another allowed origin drops them), timeouts from settings, and a body that is always
- * read or dumped. Returns the raw text; parsing and retry decisions belong to retry.ts.
+ * One HTTP exchange through undici: SSRF check of every hop before it connects (only allowed origins),
+ * manual redirects (same origin keeps credentials, another allowed origin drops them, https never
+ * downgrades to http), timeouts from settings, and a body that is always read or dumped. Returns the
+ * raw text; parsing and retry decisions belong to retry.ts.
  */
 import type { Dispatcher } from 'undici'
 import { AbortedError, BlockedTargetError, UpstreamNetworkError, UpstreamResponseError } from '../errors.js'
-import { checkTarget, isOpenTarget, type TargetPolicy } from './ssrf.js'
+import { checkTarget, isOpenTarget, originOf, type TargetPolicy } from './ssrf.js'
 import { redactUrl } from './redact.js'
 
 /** Redirect hops followed per request. */
@@ -130,13 +131,17 @@ export async function exchange (transport: Transport, request: PreparedRequest, 
     if (hop >= MAX_REDIRECTS) {
       throw new UpstreamNetworkError(`Too many redirects from ${redactUrl(request.url)}.`, redactUrl(request.url))
     }
-    current = redirectRequest(current, response.status, new URL(location, current.url))
+    const target = new URL(location, current.url)
+    if (current.url.protocol === 'https:' && target.protocol === 'http:') {
+      throw new BlockedTargetError(`A redirect from ${redactUrl(current.url)} to http is refused: https never downgrades.`, { origin: originOf(target) })
+    }
+    current = redirectRequest(current, response.status, target)
   }
 }
 
 /** The request for a redirect hop: credentials only to the same origin; 303 (and 301/302 after POST) become GET. */
 export function redirectRequest (previous: PreparedRequest, status: number, target: URL): PreparedRequest {
-  const sameOrigin = target.origin === previous.url.origin
+  const sameOrigin = originOf(target) === originOf(previous.url)
   const headers: Record<string, string> = {}
   for (const [name, value] of Object.entries(previous.headers)) {
     if (!sameOrigin && previous.credentialHeaders.has(name.toLowerCase())) continue

@@ -66,11 +66,22 @@ export function convertWatermark (value: unknown, field: IncrementalFieldDecl, n
   }
 }
 
+/**
+ * The upper end of a window that starts at `lastValue`: now, or one second after the start when the start
+ * is not in the past (a watermark capped at now, or one sent as it is), so the end always follows the start.
+ */
+export function windowEnd (lastValue: unknown, field: IncrementalFieldDecl, now = Date.now()): string | number {
+  const start = toInstant(lastValue)
+  const sentStart = Number.isNaN(start) ? now : field.capAtNow !== false ? Math.min(start, now) : start
+  return convertWatermark(Math.max(now, sentStart + 1000), { ...field, capAtNow: false }, now)
+}
+
 /** Request params carrying the run's watermarks (none when the field declares no param). */
 export function incrementalParams (field: IncrementalFieldDecl, lastValue: unknown, earliestValue: unknown, now = Date.now()): Params {
   const params: Params = {}
   if (field.param !== undefined && lastValue !== null && lastValue !== undefined) {
     params[field.param] = convertWatermark(lastValue, field, now)
+    if (field.endAtNowParam !== undefined) params[field.endAtNowParam] = windowEnd(lastValue, field, now)
   }
   if (field.earliestParam !== undefined && earliestValue !== null && earliestValue !== undefined) {
     params[field.earliestParam] = convertWatermark(earliestValue, { ...field, capAtNow: false, lookbackSeconds: 0 }, now)

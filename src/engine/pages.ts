@@ -6,11 +6,12 @@
 import { setMaxListeners } from 'node:events'
 import { UnsupportedRequestError } from '../errors.js'
 import type { Endpoint, IncrementalFieldDecl, Params } from './declarations.js'
-import { LookAhead } from './buffer.js'
+import { LookAhead } from './lookahead.js'
 import type { ClientRuntime } from './execute.js'
-import { fanOutPages, type FanOutState } from './fanout.js'
+import { fanOutPages, type FanOutState, type FanOutStateData } from './fanout.js'
 import { incrementalParams } from './incremental.js'
 import { buildFirstRequest, formatPath } from './request-builder.js'
+import { decodeRequest } from './request-state.js'
 import { paginate } from './run.js'
 import { getPath } from './select.js'
 import type { Page, PagesOptions, RequestSpec, ResumeState, Row } from './types.js'
@@ -39,21 +40,27 @@ function badState (endpoint: Endpoint): UnsupportedRequestError {
   return new UnsupportedRequestError(`The resume state does not belong to table "${endpoint.name}".`, [{ path: '/resume_state', message: 'does not match this table' }])
 }
 
-function requestFromState (state: ResumeState | null, endpoint: Endpoint): { request: RequestSpec, pagesBefore: number } | null {
+/** Engine resume state version: 2 stores requests relative to the base URL and the first request. */
+export const STATE_VERSION = 2
+
+function requestFromState (rt: ClientRuntime, state: ResumeState | null, first: RequestSpec, endpoint: Endpoint): { request: RequestSpec, pagesBefore: number } | null {
   if (state === null) return null
-  const request = state.request as RequestSpec | undefined
-  if (state.v !== 1 || request === undefined || typeof request !== 'object' || typeof request.url !== 'string' ||
-    (request.method !== 'GET' && request.method !== 'POST')) throw badState(endpoint)
+  if (state.v !== STATE_VERSION || state.next === undefined) throw badState(endpoint)
   const pagesBefore = state.pages ?? 0
   if (typeof pagesBefore !== 'number' || !Number.isInteger(pagesBefore) || pagesBefore < 0) throw badState(endpoint)
+  const request = decodeRequest(state.next, first, rt.options.baseUrl, rt.transport.policy, () => badState(endpoint))
   return { request, pagesBefore }
 }
 
+const isState = (value: unknown): value is ResumeState => typeof value === 'object' && value !== null && !Array.isArray(value)
+
 function fanOutStateFrom (state: ResumeState | null, endpoint: Endpoint): FanOutState | null {
   if (state === null) return null
-  const f = state.fanout as FanOutState | undefined
-  if (state.v !== 1 || f === undefined || typeof f !== 'object' || typeof f.parentIndex !== 'number' || f.parentIndex < 0) throw badState(endpoint)
-  return { parentFrom: f.parentFrom ?? null, parentIndex: f.parentIndex, parentKey: f.parentKey ?? null, child: f.child ?? null }
+  const f = state.fanout as Partial<FanOutStateData> | undefined
+  if (state.v !== STATE_VERSION || !isState(f) || typeof f.index !== 'number' || !Number.isInteger(f.index) || f.index < 0 ||
+    (f.from !== undefined && !isState(f.from)) || (f.child !== undefined && !isState(f.child)) ||
+    (f.key !== undefined && typeof f.key !== 'string')) throw badState(endpoint)
+  return { parentFrom: f.from ?? null, parentIndex: f.index, parentKey: f.key ?? null, child: f.child ?? null }
 }
 
 function plainPages (ctx: Context, endpoint: Endpoint, path: string, resume: ResumeState | null, target: Target,
@@ -61,7 +68,7 @@ function plainPages (ctx: Context, endpoint: Endpoint, path: string, resume: Res
   const first = buildFirstRequest(ctx.rt.options.baseUrl, endpoint, path, target.extraParams)
   const descending = endpoint.sortMode === 'desc' && target.incremental !== undefined &&
     target.incremental.lastValue !== null && target.incremental.lastValue !== undefined
-  const resumed = requestFromState(resume, endpoint)
+  const resumed = requestFromState(ctx.rt, resume, first, endpoint)
   return paginate({
     rt: ctx.rt,
     endpoint,

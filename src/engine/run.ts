@@ -1,8 +1,9 @@
 /**
  * The page loop for one endpoint instance (one parent, or no fan-out): first request (or the resumed
  * one), paginator steps, guards (empty page, page cap, loop detection, descending watermark stop) and
- * concurrent fetch of known runs of pages with in-order emission. Yields pages with `{ request, pages }` state:
- * the next request and how many pages came before it (the page cap counts across resumes).
+ * concurrent fetch of known runs of pages with in-order emission. Yields pages with `{ v, next, pages }` state:
+ * the next request (request-state.ts: relative to the base URL and the first request) and how many pages
+ * came before it (the page cap counts across resumes).
  */
 import { createHash } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
@@ -11,6 +12,7 @@ import { execute, type ClientRuntime, type Outcome } from './execute.js'
 import { pageOlderThan } from './incremental.js'
 import { createPaginator } from './paginators/index.js'
 import { redactUrl } from './redact.js'
+import { encodeRequest } from './request-state.js'
 import { selectRows } from './select.js'
 import type { Page, RequestSpec } from './types.js'
 
@@ -94,7 +96,7 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
         yield { rows, state: null }
         return
       }
-      yield { rows, state: upcoming === undefined ? null : { v: 1, request: upcoming, pages } }
+      yield { rows, state: upcoming === undefined ? null : { v: 2, next: encodeRequest(upcoming, input.first, rt.options.baseUrl), pages } }
     }
   } finally {
     controller.abort()

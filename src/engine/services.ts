@@ -26,6 +26,8 @@ export interface EngineSettings {
   trustedOrigins: string[]
   /** Retry overrides for every client (tests scale waits down); defaults: 5 attempts, 1 s base, 60 s backoff cap, 300 s max wait. */
   retry: Partial<RetrySettings>
+  /** Retry policy of interactive runs (credential checks): attempts per request and one deadline for the whole run. */
+  interactive: InteractivePolicy
   /** Pages fetched ahead of a consumer (and buffered per fan-out parent). */
   lookaheadPages: number
   /** Pages of a known run (page count/total known) in flight at once, emitted in order. */
@@ -40,6 +42,11 @@ export interface EngineSettings {
   dnsLookup?: typeof dnsLookup
 }
 
+export interface InteractivePolicy {
+  maxAttempts: number
+  deadlineMs: number
+}
+
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   allowPrivateUpstreams: false,
   connectTimeoutMs: 10_000,
@@ -47,6 +54,7 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   bodyTimeoutMs: 120_000,
   trustedOrigins: [],
   retry: {},
+  interactive: { maxAttempts: 2, deadlineMs: 5_000 },
   lookaheadPages: DEFAULT_LOOKAHEAD_PAGES,
   knownPagesConcurrency: DEFAULT_KNOWN_PAGES_CONCURRENCY,
   limiterIdleMs: LIMITER_IDLE_MS,
@@ -81,6 +89,7 @@ export function createEngineServices (settings: Partial<EngineSettings> = {}): E
         headersTimeoutMs: resolved.headersTimeoutMs,
         bodyTimeoutMs: resolved.bodyTimeoutMs,
         retry: resolved.retry,
+        interactive: resolved.interactive,
         lookaheadPages: resolved.lookaheadPages,
         knownPagesConcurrency: resolved.knownPagesConcurrency
       }, options, run)

@@ -29,6 +29,11 @@ export interface RunContext {
   signal: AbortSignal
   log: Logger
   onEvent?: (event: EngineEvent) => void
+  /**
+   * A person is waiting (a credential check on a form): the client uses the engine's short interactive
+   * policy (`EngineSettings.interactive`: few attempts, one total deadline) instead of the sync one.
+   */
+  interactive?: boolean
 }
 
 export type { AuthConfig, ClientOptions, RateBudget, RateLimitHeaders, RetryOptions } from './client-options.js'

@@ -156,7 +156,7 @@ class SpecReader {
       this.problems.push(`${pointer}/${key}: every option needs a property with a "const" value that tells the options apart`)
       return undefined
     }
-    const options: SelectFieldDecl['options'][number][] = []
+    const options: Array<{ label: string, value: string, fields?: FieldDecl[] }> = []
     const shapes: Record<string, Record<string, ValueShape>> = {}
     branches.forEach((branch, i) => {
       const value = constantOf(branch, discriminator) as string
@@ -166,9 +166,10 @@ class SpecReader {
       shapes[value] = inner.shape
     })
     const wanted = isObject(schema.default) ? constantOf({ properties: { [discriminator]: { const: schema.default[discriminator] } } }, discriminator) : undefined
-    const field: SelectFieldDecl = {
+    // Options hold leaf fields only (a oneOf inside an option was refused above), as nested selects require.
+    const field = {
       type: 'select', name, label: label(name, schema), ...caption(schema), required, defaultValue: wanted ?? options[0]?.value ?? '', options
-    }
+    } as unknown as SelectFieldDecl
     return { field, shape: { kind: 'one_of', discriminator, options: shapes } }
   }
 }

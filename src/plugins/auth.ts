@@ -5,8 +5,7 @@
  * how much of a guess matched or which token it was close to.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { onRequestAsyncHookHandler, RouteOptions } from 'fastify'
-import type { App } from '../app.js'
+import type { FastifyInstance, onRequestAsyncHookHandler, RouteOptions } from 'fastify'
 import { ServiceAuthError } from '../errors.js'
 import { documentProblems } from './problems.js'
 
@@ -42,7 +41,7 @@ export function bearerAuthHook (tokens: readonly string[]): onRequestAsyncHookHa
  * Protects every route registered in `scope` (call before registering them): installs the hook when
  * tokens are set, and always documents the bearer requirement and the 401 problem in OpenAPI.
  */
-export function protectScope (scope: App, tokens: readonly string[]): void {
+export function protectScope (scope: FastifyInstance, tokens: readonly string[]): void {
   if (tokens.length > 0) scope.addHook('onRequest', bearerAuthHook(tokens))
   scope.addHook('onRoute', (route: RouteOptions) => {
     route.schema = { ...route.schema, security: [{ [SECURITY_SCHEME]: [] }] }

@@ -3,30 +3,13 @@
  * `code`, and `errors: [{path, message}]` for validation failures. 5xx bodies never carry internals:
  * the error is logged with the request id, the body says only what kind of failure it was.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, RouteOptions } from 'fastify'
-import Type, { type Static } from 'typebox'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import {
-  AppError, InternalError, PROBLEM_TYPE_BASE, RouteNotFoundError, ServiceAuthError, UpstreamHttpError,
-  ValidationError, toProblem, type FieldError, type ProblemDocument
+  AppError, InternalError, ProblemSchema, PROBLEM_TYPE_BASE, RouteNotFoundError, ServiceAuthError, UpstreamHttpError,
+  UpstreamUnavailableError, ValidationError, toProblem, type FieldError, type ProblemDocument
 } from '../errors.js'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
-
-export const FieldErrorSchema = Type.Object({
-  path: Type.String({ description: 'JSON pointer of the bad value, e.g. /config/api_key (body), /query/include_unreleased.' }),
-  message: Type.String()
-}, { title: 'FieldError' })
-
-export const ProblemSchema = Type.Object({
-  type: Type.String({ description: 'URI identifying the problem type.' }),
-  title: Type.String(),
-  status: Type.Integer(),
-  detail: Type.String(),
-  code: Type.String({ description: 'Stable machine-readable code, e.g. VALIDATION_FAILED, SOURCE_NOT_FOUND.' }),
-  errors: Type.Optional(Type.Array(FieldErrorSchema)),
-  instance: Type.Optional(Type.String())
-}, { title: 'Problem', description: 'RFC 9457 problem details.' })
-export type Problem = Static<typeof ProblemSchema>
 
 const STATUS_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request: the problem names each bad field.',
@@ -63,7 +46,38 @@ const FRAMEWORK_PROBLEMS: Record<string, { code: string, title: string, detail: 
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'MALFORMED_BODY', title: 'Malformed body', detail: 'The request body is empty; send a JSON object.' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', title: 'Unsupported media type', detail: 'Send the body as application/json.' },
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', title: 'Payload too large', detail: 'The request body is too large.' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'MALFORMED_BODY', title: 'Malformed body', detail: 'Content-Length does not match the body.' }
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'MALFORMED_BODY', title: 'Malformed body', detail: 'Content-Length does not match the body.' },
+  FST_ERR_BAD_URL: { code: 'MALFORMED_URL', title: 'Malformed URL', detail: 'The request URL is not validly percent-encoded.' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'URL_TOO_LONG', title: 'URL too long', detail: 'A path segment of the request URL is too long.' }
+}
+
+/** Problems Node's HTTP parser raises before fastify sees a request (`clientError`), by parser code. */
+const CLIENT_ERROR_PROBLEMS: Record<string, { status: number, code: string, title: string, detail: string }> = {
+  HPE_HEADER_OVERFLOW: { status: 431, code: 'HEADERS_TOO_LARGE', title: 'Request header fields too large', detail: 'The request headers are too large.' },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'REQUEST_TIMEOUT', title: 'Request timeout', detail: 'The request was not received in time.' }
+}
+const MALFORMED_REQUEST = { status: 400, code: 'MALFORMED_REQUEST', title: 'Malformed request', detail: 'The request is not valid HTTP/1.1.' }
+
+/**
+ * fastify's `clientErrorHandler`: what Node's parser refuses (oversized headers, a timeout, bytes that
+ * are not HTTP) is answered as a problem document too, then the socket is closed.
+ */
+export function clientErrorHandler (error: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const known = CLIENT_ERROR_PROBLEMS[error.code ?? ''] ?? MALFORMED_REQUEST
+  const problem: ProblemDocument = {
+    type: PROBLEM_TYPE_BASE + known.code.toLowerCase().replaceAll('_', '-'),
+    title: known.title,
+    status: known.status,
+    detail: known.detail,
+    code: known.code
+  }
+  const body = JSON.stringify(problem)
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${known.status} ${known.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy()
 }
 
 interface AjvError {
@@ -85,7 +99,7 @@ export function fieldErrorsFromValidation (errors: readonly AjvError[], context:
       message = 'is required'
     } else if (error.keyword === 'additionalProperties' && typeof error.params.additionalProperty === 'string') {
       path += '/' + error.params.additionalProperty
-      message = 'is not allowed'
+      message = 'unknown property'
     }
     if (!out.some((e) => e.path === path && e.message === message)) out.push({ path: path || '/', message })
   }
@@ -99,7 +113,7 @@ function problemFor (error: unknown): ProblemDocument {
       // Say what kind of failure it was, nothing more: messages may name internal hosts.
       problem.detail = error instanceof UpstreamHttpError
         ? `The upstream API answered HTTP ${error.status}.`
-        : error instanceof InternalError ? problem.detail : `${error.title}.`
+        : error instanceof InternalError || error instanceof UpstreamUnavailableError ? problem.detail : `${error.title}.`
     }
     return problem
   }
@@ -125,6 +139,11 @@ function problemFor (error: unknown): ProblemDocument {
 export function sendProblem (reply: FastifyReply, problem: ProblemDocument): FastifyReply {
   if (problem.status === 401) reply.header('www-authenticate', 'Bearer')
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
+}
+
+/** fastify's `frameworkErrors`: a bad URL (and an over-long path parameter) before routing, as a problem. */
+export function frameworkErrorHandler (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  void sendProblem(reply, problemFor(error))
 }
 
 /** Installs the error and not-found handlers on the root instance (children inherit them). */

@@ -29,7 +29,7 @@ export function sourceContext (
   request: FastifyRequest,
   reply: FastifyReply,
   source: AnySource,
-  extra: Partial<Pick<SourceContext, 'signal' | 'onEvent'>> = {}
+  extra: Partial<Pick<SourceContext, 'signal' | 'onEvent' | 'interactive'>> = {}
 ): SourceContext {
   const baseUrlOverride = upstreamBaseUrlFor(app.settings, source.name)
   return {
@@ -39,6 +39,7 @@ export function sourceContext (
     ...(app.serviceToken === undefined ? {} : { serviceToken: app.serviceToken }),
     log: request.log.child({ source: source.name }) as Logger, // buildApp's logger is pino
     signal: extra.signal ?? disconnectSignal(reply),
-    ...(extra.onEvent === undefined ? {} : { onEvent: extra.onEvent })
+    ...(extra.onEvent === undefined ? {} : { onEvent: extra.onEvent }),
+    ...(extra.interactive === true ? { interactive: true } : {})
   }
 }

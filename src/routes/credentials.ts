@@ -1,22 +1,16 @@
-/** Credential check: a rejected credential is a 200 result, a malformed config a 400 problem. */
+/**
+ * Credential check: a rejected credential is a 200 result, a malformed config a 400 problem, a vendor
+ * that fails or does not answer within the check's deadline a 502 UPSTREAM_UNAVAILABLE.
+ */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import Type from 'typebox'
 import { UpstreamAuthError } from '../errors.js'
 import { problemResponses } from '../plugins/problems.js'
 import { parseConfig } from '../sources/config.js'
 import { describeError } from '../sources/error-rules.js'
-import type { CredentialCheck } from '../sources/types.js'
+import { CredentialCheckSchema, type CredentialCheck } from '../sources/types.js'
 import { sourceContext } from './context.js'
 import { ConfigBodySchema, SourceTypeParamsSchema } from './shared.js'
-
-export const CredentialCheckSchema = Type.Union([
-  Type.Object({ valid: Type.Literal(true) }, { title: 'CredentialsValid' }),
-  Type.Object({
-    valid: Type.Literal(false),
-    code: Type.String({ description: 'Stable code of the rejection, e.g. UPSTREAM_AUTH_FAILED.' }),
-    message: Type.String({ description: 'What is wrong with the credential, in words for the user.' })
-  }, { title: 'CredentialsInvalid' })
-], { title: 'CredentialCheck', description: 'The outcome of the check: a rejected credential is a result, not an error.' })
+import { asUnavailable, withTargetField } from './upstream-failures.js'
 
 export const credentialRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/sources/:source_type/validate', {
@@ -32,14 +26,15 @@ export const credentialRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const source = app.registry.get(request.params.source_type)
     const config = parseConfig(source.fields, request.body.config)
     try {
-      return await source.validateCredentials(config, sourceContext(app, request, reply, source))
+      // interactive: the engine's short retry policy and one deadline (a person waits on the form).
+      return await source.validateCredentials(config, sourceContext(app, request, reply, source, { interactive: true }))
     } catch (error) {
       // The upstream refused the credential: that is an answer, not a failure of this service.
       if (error instanceof UpstreamAuthError) {
         const friendly = describeError(source.errorRules, error)
         return { valid: false, code: error.code, message: friendly?.message ?? `The ${source.name} API rejected the credentials (HTTP ${error.status}).` }
       }
-      throw error
+      throw asUnavailable(withTargetField(error, source, config), source)
     }
   })
 }

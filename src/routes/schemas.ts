@@ -6,6 +6,7 @@ import { parseConfig } from '../sources/config.js'
 import { SourceSchemaSchema } from '../sources/types.js'
 import { sourceContext } from './context.js'
 import { ConfigBodySchema, SourceTypeParamsSchema } from './shared.js'
+import { withTargetField } from './upstream-failures.js'
 
 export const SchemaListSchema = Type.Object({ schemas: Type.Array(SourceSchemaSchema) }, { title: 'SchemaList', description: 'The tables (PostHog SourceSchema shape).' })
 
@@ -22,7 +23,11 @@ export const schemaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const source = app.registry.get(request.params.source_type)
     const config = parseConfig(source.fields, request.body.config)
-    return { schemas: await source.getSchemas(config, sourceContext(app, request, reply, source)) }
+    try {
+      return { schemas: await source.getSchemas(config, sourceContext(app, request, reply, source)) }
+    } catch (error) {
+      throw withTargetField(error, source, config)
+    }
   })
 
   app.get('/sources/:source_type/schemas', {

@@ -14,12 +14,13 @@ import { problemResponses } from '../plugins/problems.js'
 import { parseConfig } from '../sources/config.js'
 import { SyncLineSchema } from '../sync/lines.js'
 import { NDJSON_CONTENT_TYPE, NdjsonWriter } from '../sync/ndjson-writer.js'
-import { resolveIncrementalField } from '../sources/catalog.js'
+import { resolveIncrementalField } from '../sources/tables.js'
 import { checkWatermarks, findTable, SyncRequestSchema } from '../sync/request.js'
-import { decodeResumeToken, type ResumeBinding } from '../sync/resume-state.js'
+import type { ResumeBinding } from '../sync/resume-state.js'
 import { EventLines, streamSync } from '../sync/run-sync.js'
 import { sourceContext } from './context.js'
 import { SourceTypeParamsSchema } from './shared.js'
+import { withTargetField } from './upstream-failures.js'
 
 const STREAM_DESCRIPTION = 'An application/x-ndjson stream: a `schema` line, then `record`, `state` and `log` lines, then ' +
   'exactly one terminal line (`end` or `error`). A stream without a terminal line was cut. Send a `state` line\'s ' +
@@ -49,13 +50,20 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const events = new EventLines()
     const ctx = sourceContext(app, request, reply, source, { signal: run.signal, onEvent: events.onEvent })
 
-    const table = findTable(await source.getSchemas(config, ctx), source.name, body.schema)
+    const table = findTable(await source.getSchemas(config, ctx).catch((error: unknown) => { throw withTargetField(error, source, config) }), source.name, body.schema)
     const incremental = resolveIncrementalField(table, syncType, body.incremental_field)
     checkWatermarks(incremental, body)
     const definition = source.definitionDigest?.(config)
-    const binding: ResumeBinding = { source: source.name, schema: table.name, syncType, incrementalField: incremental?.field ?? null, ...(definition === undefined ? {} : { definition }) }
+    const binding: ResumeBinding = {
+      source: source.name,
+      schema: table.name,
+      syncType,
+      incrementalField: incremental?.field ?? null,
+      requested: { lastValue: body.last_value ?? null, earliestValue: body.earliest_value ?? null },
+      ...(definition === undefined ? {} : { definition })
+    }
     const resumeToken = body.resume_state ?? null
-    const resumed = resumeToken === null ? null : decodeResumeToken(resumeToken, binding)
+    const resumed = resumeToken === null ? null : app.resumeTokens.decode(resumeToken, binding)
     if (app.lifecycle.shuttingDown) throw new ServiceUnavailableError('The service is shutting down; retry the sync on another instance.')
 
     const response = await source.sourceForPipeline(config, {
@@ -86,6 +94,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const summary = await streamSync({
         source,
         binding,
+        tokens: app.resumeTokens,
         response,
         incremental,
         resumedFrom: resumed === null || resumeToken === null ? null : { token: resumeToken, watermarks: resumed.watermarks },

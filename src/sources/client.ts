@@ -1,7 +1,8 @@
 /**
  * What every API source does the same way when it talks to its vendor: pick the base URL (a URL typed
  * into the form wins over the operator's UPSTREAM_BASE_URLS override, which wins over the vendor's
- * default) and bind an engine client to the run's signal, logger and event sink.
+ * default) and bind an engine client to the run's signal, logger, event sink and retry policy (interactive
+ for credential checks, so no source has to ask for it).
  */
 import type { ClientOptions, RestClient } from '../engine/types.js'
 import type { SourceContext } from './types.js'
@@ -16,6 +17,7 @@ export function sourceClient (options: ClientOptions, ctx: SourceContext): RestC
   return ctx.services.createClient(options, {
     signal: ctx.signal,
     log: ctx.log,
-    ...(ctx.onEvent === undefined ? {} : { onEvent: ctx.onEvent })
+    ...(ctx.onEvent === undefined ? {} : { onEvent: ctx.onEvent }),
+    ...(ctx.interactive === true ? { interactive: true } : {})
   })
 }

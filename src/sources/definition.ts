@@ -19,16 +19,10 @@ import {
 } from '../engine/declarations.js'
 import { RateBudgetSchema, RateLimitHeadersSchema, RetryOptionsSchema, ScopesSchema } from '../engine/client-options.js'
 import { schemaProblems } from '../engine/schema-problems.js'
-import { FieldSchema, ReleaseStatusSchema } from './fields.js'
+import { FieldSchema, ReleaseStatusSchema, type DeepReadonly } from './fields.js'
 
 const strict = { additionalProperties: false } as const
 
-/**
- * Definitions are written `as const` (so the config type derives from the literal form) or parsed from
- * JSON; both must fit, so the static types are deeply readonly.
- */
-export type DeepReadonly<T> = T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepReadonly<U>>
-  : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T
 
 // ---------------------------------------------------------------------------------------------
 // References to config values
@@ -238,7 +232,8 @@ export type CheckDecl = DeepReadonly<Static<typeof CheckSchema>>
 /**
  * How a failure is told to the user and whether a sync runner should retry it. Matched on the error's
  * stable `code` and upstream `status`, plus (where a vendor needs it) a substring of the vendor's own
- * message; the first rule that matches wins. `message: null` keeps the engine's message.
+ * message; the first rule that matches wins. `message: null` keeps the engine's message; `{error}` in a
+ * message stands for it.
  */
 export const ErrorRuleSchema = Type.Object({
   code: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
@@ -262,7 +257,7 @@ export const SourceDefinitionSchema = Type.Object({
   caption: Type.Optional(Type.String()),
   category: Type.String(),
   docsUrl: Type.Optional(Type.String()),
-  /** SVG file beside the definition; served at /static/services/<name in lower case>.svg. */
+  /** SVG file beside the definition; served at /static/services/<name in kebab-case>.svg (AcmeWidgets → acme-widgets.svg). */
   icon: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]+\\.svg$' })),
   releaseStatus: Type.Optional(ReleaseStatusSchema),
   betaSource: Type.Optional(Type.Boolean()),

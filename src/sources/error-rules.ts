@@ -29,5 +29,5 @@ export function matchErrorRule (rules: readonly ErrorRule[], error: AppError): E
 export function describeError (rules: readonly ErrorRule[], error: AppError): ErrorDescription | null {
   const rule = matchErrorRule(rules, error)
   if (rule === undefined) return null
-  return { message: rule.message ?? error.message, retryable: rule.retryable ?? false }
+  return { message: rule.message?.replaceAll('{error}', error.message) ?? error.message, retryable: rule.retryable ?? false }
 }

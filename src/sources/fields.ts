@@ -114,61 +114,19 @@ export type SourceConfig = Static<typeof SourceConfigSchema>
 // literal names, kinds and options survive into ConfigOf<>.
 // ---------------------------------------------------------------------------------------------
 
-export interface InputFieldDecl {
-  readonly type: InputKind
-  readonly name: string
-  readonly label: string
-  readonly required: boolean
-  readonly placeholder: string
-  readonly secret?: boolean
-  readonly caption?: string
-}
-export interface OauthFieldDecl {
-  readonly type: 'oauth'
-  readonly name: string
-  readonly label: string
-  readonly required: boolean
-  readonly kind: string
-  readonly requiredScopes?: string
-}
-export interface FileUploadFieldDecl {
-  readonly type: 'file-upload'
-  readonly name: string
-  readonly label: string
-  readonly required: boolean
-  readonly fileFormat: { readonly format: '.json', readonly keys: '*' | readonly string[] }
-}
-export interface SshTunnelFieldDecl {
-  readonly type: 'ssh-tunnel'
-  readonly name: string
-  readonly label: string
-}
-export interface SelectOptionDecl {
-  readonly label: string
-  readonly value: string
-  readonly fields?: readonly FieldDecl[]
-}
-export interface SelectFieldDecl {
-  readonly type: 'select'
-  readonly name: string
-  readonly label: string
-  readonly required: boolean
-  readonly defaultValue: string
-  readonly options: readonly SelectOptionDecl[]
-  readonly converter?: Converter
-  readonly multiple?: boolean
-  readonly caption?: string
-}
-export interface SwitchGroupFieldDecl {
-  readonly type: 'switch-group'
-  readonly name: string
-  readonly label: string
-  readonly default: boolean
-  readonly fields: readonly FieldDecl[]
-  readonly caption?: string
-}
-export type FieldDecl =
-  | InputFieldDecl | OauthFieldDecl | FileUploadFieldDecl | SshTunnelFieldDecl | SelectFieldDecl | SwitchGroupFieldDecl
+/** Deeply readonly: declarations are written `as const` or parsed from JSON, and both must fit. */
+export type DeepReadonly<T> = T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepReadonly<U>>
+  : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T
+
+// One schema per shape: each declaration type is its field schema's static type.
+export type InputFieldDecl = DeepReadonly<Static<typeof InputFieldSchema>>
+export type OauthFieldDecl = DeepReadonly<Static<typeof OauthFieldSchema>>
+export type FileUploadFieldDecl = DeepReadonly<Static<typeof FileUploadFieldSchema>>
+export type SshTunnelFieldDecl = DeepReadonly<Static<typeof SshTunnelFieldSchema>>
+export type SelectFieldDecl = DeepReadonly<Static<typeof SelectFieldSchema>>
+export type SelectOptionDecl = SelectFieldDecl['options'][number]
+export type SwitchGroupFieldDecl = DeepReadonly<Static<typeof SwitchGroupFieldSchema>>
+export type FieldDecl = DeepReadonly<Static<typeof FieldSchema>>
 
 /** The parsed value of an SSH tunnel field (PostHog's shape). */
 export interface SshTunnelValue {

@@ -7,12 +7,14 @@ import { secretFieldNames } from './fields.js'
 import type { AnySource } from './types.js'
 import { demoSource } from './demo/source.js'
 import { githubSource } from './github/source.js'
+import { sentrySource } from './sentry/source.js'
 import { customRestSource } from '../manifests/custom-rest.js'
 
 /** Every source the service offers. Keep this list the only registration point. */
 export const SOURCES: readonly AnySource[] = [
   demoSource,
   githubSource,
+  sentrySource,
   customRestSource
 ]
 

@@ -11,7 +11,7 @@ import {
 import type { AuthConfig } from '../engine/client-options.js'
 import { ValidationError } from '../errors.js'
 import { assertFieldDecls } from './config.js'
-import { checkPipelineInputs, findEndpoint, responseMetadata, schemasFromEndpoints } from './catalog.js'
+import { checkPipelineInputs, findEndpoint, responseMetadata, schemasFromEndpoints } from './tables.js'
 import { runCheck } from './check.js'
 import { chooseBaseUrl, sourceClient } from './client.js'
 import {
@@ -269,6 +269,11 @@ function standInConfig (fields: readonly FieldDecl[]): AnyConfig {
   return config
 }
 
+/** `AcmeWidgets` → `acme-widgets` (the folder and icon name of a source). */
+export function kebabCase (name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z])([A-Z][a-z])/g, '$1-$2').toLowerCase()
+}
+
 function loadIcon (baseDir: URL | undefined, file: string): string {
   if (baseDir === undefined) return ''
   // Beside the module (src/, or dist/ as staged by scripts/stage-runtime.sh), else from the source tree.
@@ -323,7 +328,7 @@ export function defineRestSource<const D extends SourceDefinition> (input: D, ho
   const definition = checkDefinition(input, `definition of source "${String((input as { name?: unknown }).name)}"`)
   const staticCatalog = defineEndpoints(definition.endpoints.map((e) => materialise(definition, withDefaults(definition, e), { config: {}, serviceOrigin: DEFAULT_SERVICE_ORIGIN })))
   const fields = definition.fields as unknown as D['fields']
-  const iconFile = `${definition.name.toLowerCase()}.svg`
+  const iconFile = `${kebabCase(definition.name)}.svg`
   const icon = definition.icon === undefined ? undefined : loadIcon(options.baseDir, definition.icon)
   const normalise = (config: AnyConfig): AnyConfig => hooks.normaliseConfig?.(config) ?? config
   const scopeOf = (config: AnyConfig, ctx: SourceContext): Scope => ({ config, serviceOrigin: ctx.serviceOrigin ?? DEFAULT_SERVICE_ORIGIN })
@@ -333,9 +338,12 @@ export function defineRestSource<const D extends SourceDefinition> (input: D, ho
     const client = definition.client
     const typed = client.baseUrl.field === undefined ? undefined : getPath(config, client.baseUrl.field)
     // The definition's parts are deeply readonly; the engine only reads them.
+    const baseUrl = chooseBaseUrl(typeof typed === 'string' ? typed : undefined, ctx, fillTemplate(client.baseUrl.default, scope) ?? client.baseUrl.default)
     const options = {
       source: definition.name,
-      baseUrl: chooseBaseUrl(typeof typed === 'string' ? typed : undefined, ctx, fillTemplate(client.baseUrl.default, scope) ?? client.baseUrl.default),
+      baseUrl,
+      // The base URL's origin, plus the origins the definition declares (e.g. a vendor's uploads host).
+      ...(client.allowedOrigins === undefined ? {} : { allowedOrigins: [baseUrl, ...client.allowedOrigins] }),
       auth: resolveAuth(client.auth, scope),
       ...(client.headers === undefined ? {} : { headers: resolveRecord(client.headers, (v) => resolveText(v, scope)) }),
       ...(client.budgets === undefined ? {} : { budgets: client.budgets }),

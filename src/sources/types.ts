@@ -32,11 +32,30 @@ export const SourceSchemaSchema = Type.Object({
 }, { title: 'SourceSchema' })
 export type SourceSchema = Static<typeof SourceSchemaSchema>
 
+/**
+ * A config as request bodies carry it. Unknown keys inside it are the form parser's business
+ * (sources/config.ts ignores them: flat prefixed forms and PostHog job_inputs carry extra keys).
+ */
+export const ConfigSchema = Type.Object({}, {
+  additionalProperties: true,
+  description: 'Form values keyed by field name, as PostHog job_inputs: a select with sub-fields as ' +
+    '{selection, ...sub-fields}, a switch group as {enabled, ...sub-fields}, or the flat prefixed form. ' +
+    'Keys the form does not declare are ignored.'
+})
+
 export const SyncTypeSchema = Type.Union([Type.Literal('full_refresh'), Type.Literal('incremental'), Type.Literal('append')])
 export type SyncType = Static<typeof SyncTypeSchema>
 
 /** A credential check result: a rejected credential is a result, not an exception. */
-export type CredentialCheck = { valid: true } | { valid: false, code: string, message: string }
+export const CredentialCheckSchema = Type.Union([
+  Type.Object({ valid: Type.Literal(true) }, { title: 'CredentialsValid' }),
+  Type.Object({
+    valid: Type.Literal(false),
+    code: Type.String({ description: 'Stable code of the rejection, e.g. UPSTREAM_AUTH_FAILED.' }),
+    message: Type.String({ description: 'What is wrong with the credential, in words for the user.' })
+  }, { title: 'CredentialsInvalid' })
+], { title: 'CredentialCheck', description: 'The outcome of the check: a rejected credential is a result, not an error.' })
+export type CredentialCheck = Static<typeof CredentialCheckSchema>
 
 /** What every source call gets: engine services, routing overrides, logging and cancellation. */
 export interface SourceContext {
@@ -50,6 +69,8 @@ export interface SourceContext {
   log: Logger
   signal: AbortSignal
   onEvent?: (event: EngineEvent) => void
+  /** A person waits on the answer (credential checks): engine clients use the short interactive retry policy. */
+  interactive?: boolean
 }
 
 export interface PipelineInputs {
@@ -91,7 +112,10 @@ export interface Source<Fs extends readonly FieldDecl[] = readonly FieldDecl[]> 
   sourceForPipeline (config: ConfigOf<Fs>, inputs: PipelineInputs, ctx: SourceContext): Promise<SourceResponse>
   /** How failures are told to the user and whether they are retried: first match on code/status/vendor message wins. */
   readonly errorRules: readonly ErrorRule[]
-  /** The form field that holds a user-typed base URL, if any (errors about the target name it). */
+  /**
+   * The form field whose value replaces the base URL (named in a refused-target problem as
+   * `/config/<field>`). Default: the form's only `url` field, if it has exactly one.
+   */
   readonly baseUrlField?: string
   /**
    * Digest of the definition this config runs (manifest sources: the manifest itself). Resume tokens

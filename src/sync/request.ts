@@ -1,16 +1,25 @@
 /**
  * The sync request body and the checks made on it before any byte is streamed: the table exists and
  * the watermarks fit its incremental field (the sync type and field themselves are checked by
- * `resolveIncrementalField` in sources/catalog.ts, which sources use too). Each failure is a 4xx
+ * `resolveIncrementalField` in sources/tables.ts, which sources use too). Each failure is a 4xx
  * problem naming the field.
  */
 import Type, { type Static } from 'typebox'
 import type { IncrementalFieldDecl } from '../engine/declarations.js'
 import { comparable } from '../engine/incremental.js'
 import { SchemaNotFoundError, ValidationError, type FieldError } from '../errors.js'
-import { ConfigSchema } from '../routes/shared.js'
-import { SyncTypeSchema, type SourceSchema } from '../sources/types.js'
-import { ResumeTokenSchema, WatermarkValueSchema } from './lines.js'
+import { ConfigSchema, SyncTypeSchema, type SourceSchema } from '../sources/types.js'
+import { WatermarkValueSchema } from './lines.js'
+
+/**
+ * A resume token or null. One schema with a type list, not a union with null: with fastify's type
+ * coercion a union would turn `""` into null ("no resume"); here `""` fails `minLength` (400).
+ */
+const ResumeStateSchema = Type.Unsafe<string | null>({
+  type: ['string', 'null'],
+  minLength: 1,
+  description: 'A `state` from an earlier stream of the same table: continue right after its page. Null (or absent): from the beginning.'
+})
 
 export const SyncLimitsSchema = Type.Object({
   max_rows: Type.Optional(Type.Integer({ minimum: 1, description: 'Stop after this many rows (preview).' })),
@@ -24,7 +33,7 @@ export const SyncRequestSchema = Type.Object({
   incremental_field: Type.Optional(Type.String({ minLength: 1, description: 'Required for incremental/append syncs of tables with several incremental fields.' })),
   last_value: Type.Optional(WatermarkValueSchema),
   earliest_value: Type.Optional(WatermarkValueSchema),
-  resume_state: Type.Optional(Type.Union([ResumeTokenSchema, Type.Null()])),
+  resume_state: Type.Optional(ResumeStateSchema),
   limits: Type.Optional(SyncLimitsSchema)
 }, { title: 'SyncRequest', additionalProperties: false })
 export type SyncRequest = Static<typeof SyncRequestSchema>

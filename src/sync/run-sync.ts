@@ -13,7 +13,7 @@ import type { AnySource, SourceResponse } from '../sources/types.js'
 import { errorLineFor } from './error-line.js'
 import type { EndLine, ErrorLine, LogLine, SchemaLine } from './lines.js'
 import type { NdjsonWriter } from './ndjson-writer.js'
-import { encodeResumeToken, type ResumeBinding, type Watermarks } from './resume-state.js'
+import type { ResumeBinding, ResumeTokens, Watermarks } from './resume-state.js'
 
 export interface SyncLimits {
   maxRows?: number
@@ -25,6 +25,8 @@ export type SyncOutcome = 'completed' | 'limit_reached' | 'failed' | 'shutdown' 
 export interface SyncStreamInput {
   source: AnySource
   binding: ResumeBinding
+  /** Signs the state lines' tokens. */
+  tokens: ResumeTokens
   response: SourceResponse
   /** The incremental field the run tracks watermarks of (null: full refresh). */
   incremental: IncrementalFieldDecl | null
@@ -130,7 +132,7 @@ export async function streamSync (input: SyncStreamInput): Promise<SyncSummary> 
       if (tracker !== null) for (const row of written) tracker.observe(row)
       const whole = written.length === page.rows.length
       // The page's records and its state line go out as one chunk.
-      const state = whole && page.state !== null ? encodeResumeToken(binding, { engine: page.state, watermarks: watermarks() }) : null
+      const state = whole && page.state !== null ? input.tokens.encode(binding, { engine: page.state, watermarks: watermarks() }) : null
       await writer.writeRecords(written, state === null ? undefined : { type: 'state', state, rows: rows + written.length })
       if (writer.clientGone) throw run.signal.reason ?? new Error('client gone')
       rows += written.length

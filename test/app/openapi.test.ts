@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { Value } from 'typebox/value'
-import { renderOpenApiDocument } from '../../src/openapi.js'
+import { renderOpenApiDocument } from '../../scripts/openapi.js'
 
 const OPENAPI = fileURLToPath(new URL('../../openapi/openapi.json', import.meta.url))
 

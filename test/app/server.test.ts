@@ -46,13 +46,20 @@ t.test('the process refuses a non-loopback HOST without API_TOKENS and says why'
 })
 
 t.test('the process reports every bad setting by name, without echoing values', async (t) => {
-  const { done } = runServer({ PORT: 'eighty', LOG_LEVEL: 'loud', API_TOKENS: 'short-secret-x' })
+  const { done } = runServer({ PORT: 'eighty', LOG_LEVEL: 'loud', API_TOKENS: 'short-secret-x', RESUME_TOKEN_SECRET: 'a-long-enough-secret-0123456789abcdef,short-resume-secret' })
   const { code, stderr } = await done
   t.equal(code, 2)
   t.match(stderr, /PORT/)
   t.match(stderr, /LOG_LEVEL/)
   t.match(stderr, /API_TOKENS/)
-  t.notMatch(stderr, /short-secret-x/)
+  t.match(stderr, /RESUME_TOKEN_SECRET\/1/)
+  t.notMatch(stderr, /short-secret-x|short-resume-secret|a-long-enough/)
+})
+
+t.test('the process refuses UPSTREAM_BASE_URLS naming an unknown source, naming it', async (t) => {
+  const { code, stderr } = await runServer({ HOST: '127.0.0.1', PORT: '0', UPSTREAM_BASE_URLS: '{"Gihtub":"https://proxy.internal/github"}' }).done
+  t.equal(code, 2)
+  t.match(stderr, /UPSTREAM_BASE_URLS\.Gihtub: no source is named "Gihtub"/)
 })
 
 t.test('the process explains a port already in use', async (t) => {

@@ -189,7 +189,7 @@ t.test('a parent list that changed since the state was taken restarts that child
   const options = { parents: { projects: [PROJECTS[1]!, PROJECTS[3]!] }, pathParams: { org: 'acme' } }
   const first = await collect(client.pages(issues(1), options))
   const midApi = first.pages[0]?.state
-  t.match(midApi, { fanout: { parentIndex: 0, parentKey: 'api' } })
+  t.match(midApi, { fanout: { index: 0, key: 'api' } })
   const changed = await collect(client.pages(issues(1), { ...options, parents: { projects: [PROJECTS[3]!] }, resumeState: midApi ?? null }))
   t.same(changed.rows.map((r) => r.id), ISSUES.ios!.map((i) => i.id), 'ios from its first page')
   t.match(run.events.find((e) => e.event === 'resume_parent_changed'), { level: 'warn', parent: 'projects:ios', expected: 'projects:api' })

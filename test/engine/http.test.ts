@@ -1,10 +1,13 @@
 /** SSRF guard wiring, trusted origins, connect-time address checks and redirect rules, all on loopback. */
 import t from 'tap'
 import type { lookup } from 'node:dns'
+import { Agent } from 'undici'
 import { BlockedTargetError } from '../../src/errors.js'
 import { createEngineServices } from '../../src/engine/services.js'
+import { exchange } from '../../src/engine/http.js'
 import { startRestFake } from '../fakes/rest-fake.js'
-import { FAST_RETRY, testRun, testServices } from './helpers.js'
+import { startBystander } from '../helpers/connection-counter.js'
+import { collect, FAST_RETRY, testRun, testServices } from './helpers.js'
 
 t.test('loopback is refused unless private upstreams are allowed or the origin is trusted', async (t) => {
   const fake = await startRestFake({ 'GET /ping': () => ({ json: { ok: true } }) })
@@ -52,7 +55,7 @@ t.test('next links and redirects to another host are refused', async (t) => {
   t.teardown(async () => { await services.close(); await fake.close() })
   const client = services.createClient({ source: 'X', baseUrl: fake.url, auth: { type: 'none' } }, testRun())
   const pages = client.pages({ name: 'items', primaryKeys: ['id'], path: '/items', paginator: { type: 'link_header' } })
-  await t.rejects((async () => { for await (const _ of pages) { /* drain */ } })(), /Host "localhost" is not among the hosts/)
+  await t.rejects((async () => { for await (const _ of pages) { /* drain */ } })(), { code: 'UPSTREAM_TARGET_BLOCKED', retryable: false, origin: `http://localhost:${new URL(fake.url).port}` })
   await t.rejects(client.request({ method: 'GET', path: '/jump' }), BlockedTargetError)
   t.equal(fake.requests.length, 2)
 })
@@ -67,7 +70,7 @@ t.test('redirects: same origin keeps credentials, another allowed origin drops t
   })
   const services = testServices()
   t.teardown(async () => { await services.close(); await fake.close(); await target.close() })
-  const client = services.createClient({ source: 'X', baseUrl: fake.url, auth: { type: 'bearer', token: 'secret-redirect-token' } }, testRun())
+  const client = services.createClient({ source: 'X', baseUrl: fake.url, allowedOrigins: [fake.url, target.url], auth: { type: 'bearer', token: 'secret-redirect-token' } }, testRun())
   t.same((await client.request({ method: 'GET', path: '/old' })).body, { auth: 'Bearer secret-redirect-token' })
   const away = await client.request({ method: 'GET', path: '/away' })
   t.same(away.body, { auth: null }, 'no credentials to another origin')
@@ -86,7 +89,56 @@ t.test('a query API key follows same-origin redirects only', async (t) => {
   })
   const services = testServices()
   t.teardown(async () => { await services.close(); await fake.close(); await target.close() })
-  const client = services.createClient({ source: 'X', baseUrl: fake.url, auth: { type: 'api_key', name: 'key', key: 'qkey-123456', in: 'query' } }, testRun())
+  const client = services.createClient({ source: 'X', baseUrl: fake.url, allowedOrigins: [fake.url, target.url], auth: { type: 'api_key', name: 'key', key: 'qkey-123456', in: 'query' } }, testRun())
   t.same((await client.request({ method: 'GET', path: '/old' })).body, { key: 'qkey-123456', x: '1' })
   t.same((await client.request({ method: 'GET', path: '/away' })).body, { key: null })
+})
+
+t.test('credentials stay on their origin: next links, redirects and resume states naming another port never connect', async (t) => {
+  const bystander = await startBystander()
+  const other = `${bystander.url}/items?page=2`
+  const fake = await startRestFake({
+    'GET /items': () => ({ headers: { link: `<${other}>; rel="next"` }, json: [{ id: 1 }] }),
+    'GET /cursor': () => ({ json: { data: [{ id: 1 }], next: other } }),
+    'GET /jump': () => ({ status: 302, headers: { location: other } }),
+    'GET /jump307': () => ({ status: 307, headers: { location: other } })
+  })
+  // Private upstreams allowed: only the origin check stands between the token and the other port.
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close(); await bystander.close() })
+  const run = testRun()
+  const client = services.createClient({ source: 'X', baseUrl: fake.url, auth: { type: 'bearer', token: 'secret-origin-token' } }, run)
+  const blocked = { code: 'UPSTREAM_TARGET_BLOCKED', retryable: false, origin: bystander.url }
+  await t.rejects(collect(client.pages({ name: 'items', primaryKeys: ['id'], path: '/items', paginator: { type: 'link_header' } })), blocked, 'Link header next')
+  await t.rejects(collect(client.pages({ name: 'c', primaryKeys: ['id'], path: '/cursor', dataSelector: 'data', paginator: { type: 'next_url', path: 'next' } })), blocked, 'body next URL')
+  await t.rejects(client.request({ method: 'GET', path: '/jump' }), blocked, '302')
+  await t.rejects(client.request({ method: 'GET', path: '/jump307' }), blocked, '307')
+  await t.rejects(collect(client.pages({ name: 'items', primaryKeys: ['id'], path: '/items', paginator: { type: 'link_header' } },
+    { resumeState: { v: 2, next: { u: other }, pages: 1 } })), blocked, 'resume state')
+  await t.rejects(client.request({ method: 'GET', path: other }), blocked, 'an absolute path')
+  t.equal(bystander.connections(), 0, 'the other port saw no connection')
+  t.same(bystander.authorizations(), [])
+  t.notOk(run.logs.join('\n').includes('secret-origin-token'), 'the token is in no log line')
+})
+
+t.test('https never downgrades: a redirect to http is refused even when that origin is allowed', async (t) => {
+  const bystander = await startBystander()
+  t.teardown(bystander.close)
+  // No TLS listener needed: the https hop is answered by a stub dispatcher; an http hop would be real.
+  const agent = new Agent()
+  t.teardown(async () => { await agent.close() })
+  const transport = {
+    policy: { allowedOrigins: new Set(['https://127.0.0.1:1', bystander.url]), allowPrivate: true, trustedOrigins: new Set<string>() },
+    guarded: undefined as never,
+    open: {
+      request: async (options: { origin: string }) => options.origin.startsWith('https:')
+        ? { statusCode: 302, headers: { location: `${bystander.url}/x` }, body: { dump: async () => undefined, text: async () => '' } }
+        : await agent.request(options as never)
+    } as never,
+    headersTimeoutMs: 1000,
+    bodyTimeoutMs: 1000
+  }
+  await t.rejects(exchange(transport, { method: 'GET', url: new URL('https://127.0.0.1:1/start'), headers: { authorization: 'Bearer t' }, credentialHeaders: new Set(['authorization']) },
+    new AbortController().signal), { code: 'UPSTREAM_TARGET_BLOCKED', origin: bystander.url })
+  t.equal(bystander.connections(), 0)
 })

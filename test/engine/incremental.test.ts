@@ -1,6 +1,6 @@
 /** Watermark converters, params in requests, watermark tracking, and the descending stop. */
 import t from 'tap'
-import type { Endpoint, IncrementalFieldDecl } from '../../src/engine/declarations.js'
+import { defineEndpoints, type Endpoint, type IncrementalFieldDecl } from '../../src/engine/declarations.js'
 import { convertWatermark, createWatermarkTracker, incrementalParams } from '../../src/engine/incremental.js'
 import { UnsupportedRequestError } from '../../src/errors.js'
 import { startRestFake } from '../fakes/rest-fake.js'
@@ -24,6 +24,19 @@ t.test('converters', async (t) => {
   t.throws(() => convertWatermark('yesterday', dt(), NOW), TypeError)
   t.same(incrementalParams(dt({ earliestParam: 'until', converter: 'date' }), '2024-02-01T00:00:00Z', '2024-01-01T00:00:00Z', NOW), { since: '2024-02-01', until: '2024-01-01' })
   t.same(incrementalParams(dt(), null, undefined, NOW), {}, 'no watermark, no param')
+})
+
+t.test('a window closed at now: endAtNowParam follows the start, even a start capped at now', async (t) => {
+  const windowed = dt({ param: 'start', endAtNowParam: 'end', converter: 'iso_no_millis' })
+  t.same(incrementalParams(windowed, '2024-05-01T08:00:00.123Z', undefined, NOW), { start: '2024-05-01T08:00:00Z', end: '2024-06-01T12:00:00Z' })
+  t.same(incrementalParams(windowed, '2099-01-01T00:00:00Z', undefined, NOW), { start: '2024-06-01T12:00:00Z', end: '2024-06-01T12:00:01Z' },
+    'a future watermark is capped at now and the end is a second later, never equal')
+  t.same(incrementalParams({ ...windowed, capAtNow: false }, '2099-01-01T00:00:00Z', undefined, NOW), { start: '2099-01-01T00:00:00Z', end: '2099-01-01T00:00:01Z' })
+  t.same(incrementalParams(windowed, null, undefined, NOW), {}, 'no watermark: neither end is sent (a first run reads the default window)')
+  t.same(incrementalParams(dt({ param: 'since', endAtNowParam: 'until', converter: 'epoch_seconds' }), 1717000000, undefined, NOW), { since: 1717000000, until: NOW / 1000 })
+  const bad = (field: IncrementalFieldDecl): Endpoint => ({ name: 'x', path: '/x', paginator: { type: 'single_page' }, primaryKeys: ['id'], incrementalFields: [field] })
+  t.throws(() => defineEndpoints([bad({ field: 'id', type: 'integer', param: 'since_id', endAtNowParam: 'until' })]), /endAtNowParam needs a param and a datetime/)
+  t.throws(() => defineEndpoints([bad({ field: 'updated_at', type: 'datetime', endAtNowParam: 'until' })]), /endAtNowParam needs a param/)
 })
 
 t.test('tracker compares datetimes as instants and numbers numerically', async (t) => {

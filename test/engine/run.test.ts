@@ -153,7 +153,10 @@ t.test('a resume state from another table or a tampered one is refused', async (
   const client = services.createClient({ source: 'E', baseUrl: 'http://127.0.0.1:9', auth: { type: 'none' } }, testRun())
   await t.rejects(collect(client.pages(endlessEndpoint, { resumeState: { v: 1, fanout: { parentIndex: 0 } } })), UnsupportedRequestError)
   await t.rejects(collect(client.pages(endlessEndpoint, { resumeState: { v: 2, request: {} } })), UnsupportedRequestError)
-  await t.rejects(collect(client.pages(endlessEndpoint, { resumeState: { v: 1, request: { method: 'GET', url: 'http://169.254.169.254/latest' } } })), /not among the hosts/)
+  await t.rejects(collect(client.pages(endlessEndpoint, { resumeState: { v: 1, request: { method: 'GET', url: 'http://127.0.0.1:9/' } } })), UnsupportedRequestError, 'version 1 states are refused')
+  await t.rejects(collect(client.pages(endlessEndpoint, { resumeState: { v: 2, next: { u: 'http://169.254.169.254/latest' } } })),
+    { code: 'UPSTREAM_TARGET_BLOCKED', origin: 'http://169.254.169.254' }, 'a URL outside the allowed origins, before any connection')
+  await t.rejects(collect(client.pages(endlessEndpoint, { resumeState: { v: 2, next: { u: 42 } } })), UnsupportedRequestError)
 })
 
 t.test('no MaxListenersExceededWarning on the run signal with known pages 6 in flight (with and without a budget)', async (t) => {

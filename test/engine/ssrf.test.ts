@@ -1,6 +1,6 @@
 /** Address classification as a pure function (no traffic leaves loopback), and target checks. */
 import t from 'tap'
-import { checkTarget, classifyAddress, createCheckingLookup, parseIPv4, type TargetPolicy } from '../../src/engine/ssrf.js'
+import { checkTarget, classifyAddress, createCheckingLookup, originOf, parseIPv4, type TargetPolicy } from '../../src/engine/ssrf.js'
 import { BlockedTargetError } from '../../src/errors.js'
 
 const table: Array<[string, string | null]> = [
@@ -50,7 +50,17 @@ const table: Array<[string, string | null]> = [
   ['example.com', null],
   ['256.1.1.1', null],
   ['1.2.3.4.5', null],
-  ['0x100.1', null]
+  ['0x100.1', null],
+  // Added with ipaddr.js: forms the hand-written parser also covered, now pinned.
+  ['127.0.0.1.', 'loopback'],
+  ['::7f00:1', 'loopback'],
+  ['::ffff:0:10.0.0.1', 'private'],
+  ['64:ff9b:1::a9fe:a9fe', 'link_local'],
+  ['2002:a9fe:a9fe::1', 'link_local'],
+  ['2001::1', 'reserved'],
+  ['[fe80::1]', 'link_local'],
+  ['0x7F.0.0.1', 'loopback'],
+  ['1.2.3.08', null]
 ]
 
 t.test('classifyAddress table', async (t) => {
@@ -66,7 +76,49 @@ t.test('parseIPv4 spellings', async (t) => {
 })
 
 const policy = (over: Partial<TargetPolicy> = {}): TargetPolicy => ({
-  allowedHosts: new Set(['api.example.com', '127.0.0.1', '10.0.0.5']), allowPrivate: false, trustedOrigins: new Set(), ...over
+  allowedOrigins: new Set(['https://api.example.com', 'http://127.0.0.1:9', 'http://127.0.0.1:8000', 'http://127.0.0.1:8001', 'http://10.0.0.5', 'http://localhost:9']),
+  allowPrivate: false,
+  trustedOrigins: new Set(),
+  ...over
+})
+
+t.test('property: ipaddr.js reads every inet_aton spelling of an IPv4 address as its four bytes', async (t) => {
+  const fc = (await import('fast-check')).default
+  const spell = (n: number, radix: 8 | 10 | 16): string => radix === 16 ? `0x${n.toString(16)}` : radix === 8 ? `0${n.toString(8)}` : String(n)
+  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(8, 10, 16), fc.integer({ min: 1, max: 4 }), (value, radix, parts) => {
+    const bytes = [value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff]
+    const head = bytes.slice(0, parts - 1)
+    const rest = bytes.slice(parts - 1).reduce((acc, b) => acc * 256 + b, 0)
+    const text = [...head.map((b) => spell(b, radix as 8 | 10 | 16)), spell(rest, radix as 8 | 10 | 16)].join('.')
+    return JSON.stringify(parseIPv4(text)) === JSON.stringify(bytes)
+  }), { numRuns: 500 })
+  t.pass('500 spellings')
+})
+
+t.test('origins: scheme, canonical host (no trailing dot) and port', async (t) => {
+  t.equal(originOf('https://API.example.com./v1'), 'https://api.example.com')
+  t.equal(originOf('https://api.example.com:443/v1'), 'https://api.example.com')
+  t.equal(originOf('http://127.0.0.1:8000/x?y=1'), 'http://127.0.0.1:8000')
+  t.equal(originOf('http://[::1]:8000/'), 'http://[::1]:8000')
+})
+
+t.test('checkTarget pins origins: another port, an http downgrade or another host is refused, naming the origin', async (t) => {
+  const refused = (url: string): BlockedTargetError => {
+    const error = t.throws(() => { checkTarget(new URL(url), policy({ allowPrivate: true })) }, BlockedTargetError, url) as BlockedTargetError
+    return error
+  }
+  t.equal(refused('http://127.0.0.1:10/x').origin, 'http://127.0.0.1:10')
+  t.match(refused('http://127.0.0.1:10/x').message, 'http://127.0.0.1:10')
+  t.equal(refused('http://api.example.com/v1').origin, 'http://api.example.com', 'https never downgrades')
+  t.equal(refused('https://api.example.com:8443/v1').origin, 'https://api.example.com:8443')
+  t.equal(refused('https://10.0.0.5/x').origin, 'https://10.0.0.5')
+  t.doesNotThrow(() => { checkTarget(new URL('https://api.example.com./v1'), policy()) }, 'a trailing dot is the same name')
+})
+
+t.test('a trailing dot does not hide a loopback name or address', async (t) => {
+  t.throws(() => { checkTarget(new URL('http://localhost.:9/x'), policy()) }, BlockedTargetError)
+  t.throws(() => { checkTarget(new URL('http://localhost..:9/x'), policy()) }, BlockedTargetError)
+  t.throws(() => { checkTarget(new URL('http://127.0.0.1.:9/x'), policy()) }, BlockedTargetError)
 })
 
 t.test('checkTarget refuses schemes, other hosts, userinfo and private literals', async (t) => {

@@ -35,7 +35,7 @@ t.test('malformed configs: 400 problems naming every bad field', async (t) => {
     { name: 'wrong-typed fields', body: { config: { api_key: 42, page_size: 'lots' } }, paths: ['/config/api_key', '/config/page_size'] },
     { name: 'missing required field', body: { config: { page_size: 10 } }, paths: ['/config/api_key'] },
     { name: 'unknown select option', body: { config: { api_key: GOOD_TOKEN, region: 'mars' } }, paths: ['/config/region'] },
-    { name: 'config missing', body: { settings: {} }, paths: ['/config'] },
+    { name: 'config missing (and an unknown key)', body: { settings: {} }, paths: ['/config', '/settings'] },
     { name: 'config not an object', body: { config: 'api_key=x' }, paths: ['/config'] }
   ]
   for (const c of cases) {

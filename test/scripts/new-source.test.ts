@@ -91,7 +91,7 @@ t.test('the npm script runs the scaffolder', async (t) => {
   const root = tempProject()
   const { stdout } = await run('npm', ['run', '--silent', 'new-source', '--', 'NpmCheck', '--root', root], { cwd: PROJECT_ROOT })
   t.match(stdout, 'Created the NpmCheck source')
-  t.ok(readFileSync(join(root, 'src/sources/npm-check/npm-check.ts'), 'utf8').includes('npmCheckSourceResponse'))
+  t.ok(readFileSync(join(root, 'src/sources/npm-check/source.ts'), 'utf8').includes('export const npmCheckSource = defineRestSource(NPM_CHECK_DEFINITION'))
 })
 
 t.test('the generated source typechecks, registers, and its tests fail only on their TODOs', async (t) => {
@@ -100,7 +100,6 @@ t.test('the generated source typechecks, registers, and its tests fail only on t
   t.strictSame(result.files, [
     'src/sources/acme-widgets/source.ts',
     'src/sources/acme-widgets/settings.ts',
-    'src/sources/acme-widgets/acme-widgets.ts',
     'src/sources/acme-widgets/api_inventory.md',
     'src/sources/acme-widgets/icon.svg',
     'test/sources/acme-widgets-source.test.ts',
@@ -141,7 +140,7 @@ t.test('the generated source typechecks, registers, and its tests fail only on t
   t.match(registered, { name: 'AcmeWidgets', listed: 0, listedUnreleased: 1, icon: true, secrets: ['api_key'] }, 'unreleased until its tests are written')
   t.equal(registered.schema.properties.api_key.writeOnly, true)
 
-  for (const [file, run] of [['source', sourceTests], ['transport', transportTests]] as const) {
+  for (const [file, run] of [['source', sourceTests], ['endpoints', transportTests]] as const) {
     t.not(run.code, 0, `${file} tests fail while TODOs remain`)
     const failures = run.stdout.split('\n').filter((line) => /^\s+not ok \d+ - /.test(line))
     t.ok(failures.length > 0, `${file}: has TODO failures`)

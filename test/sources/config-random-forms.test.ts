@@ -55,12 +55,13 @@ function selectDecl (name: string, nested: (name: string) => fc.Arbitrary<FieldD
     defaultValue: 'choice0',
     options: options.map((fields, i) => ({ label: `Choice ${i}`, value: `choice${i}`, ...(fields === undefined ? {} : { fields }) }))
   }))
-  return fc.oneof(plain, withFields)
+  // The form schema nests two levels; depth is bounded by formOf(), which the static types cannot follow.
+  return fc.oneof(plain, withFields) as unknown as fc.Arbitrary<SelectFieldDecl>
 }
 
 function groupDecl (name: string, nested: (name: string) => fc.Arbitrary<FieldDecl[]>): fc.Arbitrary<SwitchGroupFieldDecl> {
   return fc.record({ fields: nested(`${name}sub`), default: fc.boolean() })
-    .map(({ fields, default: on }) => ({ type: 'switch-group' as const, name, label: name, default: on, fields }))
+    .map(({ fields, default: on }) => ({ type: 'switch-group' as const, name, label: name, default: on, fields })) as unknown as fc.Arbitrary<SwitchGroupFieldDecl>
 }
 
 /** Unique names at one level; depth 0 holds only inputs (fields.ts nests two levels). */

@@ -1,7 +1,7 @@
 /** The sync route's line union is in the OpenAPI document, and real lines validate against it. */
 import t from 'tap'
 import { Value } from 'typebox/value'
-import { renderOpenApiDocument } from '../../src/openapi.js'
+import { renderOpenApiDocument } from '../../scripts/openapi.js'
 import { demoConfig, startHarness, sync } from './helpers.js'
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }

@@ -59,6 +59,17 @@ t.test('a resume token must belong to the source, table, sync type and increment
   t.match(notes.body, { status: 400, errors: [{ path: '/resume_state', message: /table "customers"/ }] })
 })
 
+t.test('a token resumes only with the watermarks its run started from (they are request params of the resumed page)', async (t) => {
+  const body = { config: demoConfig(h, { rows: 6, orders_per_customer: 2, page_size: 3 }), schema: 'orders', sync_type: 'incremental', last_value: '2024-01-01T00:02:00Z' }
+  const token = states((await sync(h, 'demo', body)).lines)[0]?.state
+  if (token === undefined) throw new Error('no state line')
+  const other = await sync(h, 'demo', { ...body, last_value: '2024-01-01T00:05:00Z', resume_state: token })
+  t.equal(other.status, 400)
+  t.match(other.body, { code: 'VALIDATION_FAILED', errors: [{ path: '/resume_state', message: /last_value "2024-01-01T00:02:00Z"/ }] })
+  const same = await sync(h, 'demo', { ...body, resume_state: token })
+  t.equal(same.lines.at(-1)?.type, 'end')
+})
+
 t.test('resume_state null starts from the beginning', async (t) => {
   const result = await sync(h, 'demo', { config: demoConfig(h, { rows: 4 }), schema: 'customers', resume_state: null })
   t.equal(records(result.lines).length, 4)

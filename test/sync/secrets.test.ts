@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { createEngineServices } from '../../src/engine/services.js'
-import { findEndpoint, responseMetadata, schemasFromEndpoints } from '../../src/sources/catalog.js'
+import { findEndpoint, responseMetadata, schemasFromEndpoints } from '../../src/sources/tables.js'
 import { startSampleApi } from '../../src/sources/demo/sample-api.js'
 import { demoSource } from '../../src/sources/demo/source.js'
 

@@ -3,18 +3,61 @@ import t from 'tap'
 import { AbortedError, InternalError, ServiceUnavailableError, UpstreamAuthError, UpstreamHttpError, UpstreamRaisedError, ValidationError } from '../../src/errors.js'
 import { defineSource, type SourceSchema } from '../../src/sources/types.js'
 import { errorLineFor } from '../../src/sync/error-line.js'
-import { resolveIncrementalField } from '../../src/sources/catalog.js'
+import { resolveIncrementalField } from '../../src/sources/tables.js'
 import { checkWatermarks, findTable } from '../../src/sync/request.js'
-import { decodeResumeToken, encodeResumeToken, type ResumeBinding } from '../../src/sync/resume-state.js'
+import { createHmac } from 'node:crypto'
+import { ResumeTokens, type ResumeBinding } from '../../src/sync/resume-state.js'
 import { EventLines } from '../../src/sync/run-sync.js'
 
 const binding: ResumeBinding = { source: 'Demo', schema: 'orders', syncType: 'incremental', incrementalField: 'updated_at' }
-const point = { engine: { v: 1, request: { method: 'GET', url: 'http://x/orders?cursor=abc' } }, watermarks: { lastValue: '2024-02-01T00:00:00Z', earliestValue: '2024-01-01T00:00:00Z' } }
+const point = { engine: { v: 2, next: { u: '/orders?cursor=abc' } }, watermarks: { lastValue: '2024-02-01T00:00:00Z', earliestValue: '2024-01-01T00:00:00Z' } }
+const SECRET = 'a-test-secret-of-at-least-32-bytes!'
+const tokens = new ResumeTokens([SECRET])
+const encodeResumeToken = (b: ResumeBinding, p: typeof point): string => tokens.encode(b, p)
+const decodeResumeToken = (token: string, b: ResumeBinding): unknown => tokens.decode(token, b)
 
 t.test('resume tokens round-trip and carry the run watermarks', async (t) => {
   const token = encodeResumeToken(binding, point)
   t.match(token, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
   t.same(decodeResumeToken(token, binding), point)
+  const full = { ...binding, syncType: 'full_refresh' as const, incrementalField: null }
+  const none = { ...point, watermarks: { lastValue: null, earliestValue: null } }
+  t.same(tokens.decode(tokens.encode(full, none), full), none, 'null fields left out and restored')
+})
+
+t.test('resume tokens are HMAC-signed: a recomputed plain digest, another secret or an old version is refused', async (t) => {
+  const token = encodeResumeToken(binding, point)
+  const [body] = token.split('.')
+  const envelope = JSON.parse(Buffer.from(body ?? '', 'base64url').toString()) as Record<string, unknown>
+  const forgedBody = Buffer.from(JSON.stringify({ ...envelope, e: { v: 2, next: { u: 'http://127.0.0.1:1/v1/sources' } } })).toString('base64url')
+  const { createHash } = await import('node:crypto')
+  const plainDigest = createHash('sha256').update(forgedBody).digest('base64url').slice(0, 22)
+  const refused = t.throws(() => decodeResumeToken(`${forgedBody}.${plainDigest}`, binding)) as ValidationError
+  t.match(refused, { errors: [{ path: '/resume_state', message: /signature mismatch/ }] }, 'the old plain SHA-256 digest no longer signs')
+  const other = new ResumeTokens(['another-secret-of-at-least-32-bytes'])
+  t.throws(() => other.decode(token, binding), ValidationError, 'a token signed under another secret')
+  const withTag = (b: string): string => `${b}.${createHmac('sha256', SECRET).update(b).digest('base64url').slice(0, 22)}`
+  const v1 = Buffer.from(JSON.stringify({ ...envelope, v: 1 })).toString('base64url')
+  t.throws(() => decodeResumeToken(withTag(v1), binding), { errors: [{ path: '/resume_state', message: /version 1/ }] })
+  t.same(decodeResumeToken(withTag(body ?? ''), binding), point, 'the tag is HMAC-SHA-256 of the body, 22 base64url characters')
+})
+
+t.test('a token is bound to the watermarks its run was asked to start from', async (t) => {
+  const asked = { ...binding, requested: { lastValue: '2024-01-01T00:00:00Z', earliestValue: null } }
+  const token = tokens.encode(asked, point)
+  t.same(tokens.decode(token, asked), point)
+  for (const requested of [{ lastValue: '2024-06-01T00:00:00Z', earliestValue: null }, { lastValue: null, earliestValue: null }]) {
+    t.throws(() => tokens.decode(token, { ...binding, requested }), { errors: [{ path: '/resume_state', message: /last_value "2024-01-01T00:00:00Z"/ }] })
+  }
+  t.throws(() => tokens.decode(tokens.encode(binding, point), asked), ValidationError, 'and the other way round')
+})
+
+t.test('resume token secrets rotate: the first signs, every one verifies; short secrets are refused', async (t) => {
+  const old = new ResumeTokens([SECRET])
+  const rotated = new ResumeTokens(['the-new-secret-of-at-least-32-bytes', SECRET])
+  t.same(rotated.decode(old.encode(binding, point), binding), point, 'a token of the previous secret still verifies')
+  t.throws(() => old.decode(rotated.encode(binding, point), binding), ValidationError, 'new tokens are signed with the new secret')
+  t.throws(() => new ResumeTokens(['short']), /at least 32 bytes/)
 })
 
 t.test('a token is refused for any other binding, and when damaged', async (t) => {
@@ -33,7 +76,7 @@ t.test('a token is refused for any other binding, and when damaged', async (t) =
   }
   const [body, digest] = token.split('.')
   const edited = Buffer.from(Buffer.from(body ?? '', 'base64url').toString().replace('cursor=abc', 'cursor=abd')).toString('base64url')
-  t.throws(() => decodeResumeToken(`${edited}.${digest ?? ''}`, binding), { message: /digest mismatch/ })
+  t.throws(() => decodeResumeToken(`${edited}.${digest ?? ''}`, binding), { message: /signature mismatch/ })
   t.throws(() => decodeResumeToken('', binding), ValidationError)
   t.throws(() => decodeResumeToken('a.b.c', binding), ValidationError)
 })

@@ -89,7 +89,8 @@ export const DEMO_DEFINITION = {
     ]
   },
   errors: [
-    { code: 'UPSTREAM_TARGET_BLOCKED', message: 'The Demo base URL points at an address or host this service may not call. Leave the base URL empty to use the built-in sample API, or set ALLOW_PRIVATE_UPSTREAMS for a private one.' },
+    // The engine's words name the refused origin or address; never retried.
+    { code: 'UPSTREAM_TARGET_BLOCKED', message: '{error} Leave the Demo base URL empty to use the built-in sample API, or set ALLOW_PRIVATE_UPSTREAMS for a private one.' },
     { status: 400, message: null },
     { status: 404, message: 'The Demo base URL does not serve the sample API (HTTP 404). Leave it empty to use the built-in one.' }
   ]

@@ -2,7 +2,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { Compile } from 'typebox/compile'
 import { defineEndpoints, type Endpoint } from '../../src/engine/declarations.js'
-import { checkPipelineInputs, findEndpoint, responseMetadata, schemasFromEndpoints } from '../../src/sources/catalog.js'
+import { checkPipelineInputs, findEndpoint, responseMetadata, schemasFromEndpoints } from '../../src/sources/tables.js'
 import { SourceSchemaSchema, type PipelineInputs, type SyncType } from '../../src/sources/types.js'
 import { SchemaNotFoundError, UnsupportedRequestError, toProblem } from '../../src/errors.js'
 

@@ -1,0 +1,133 @@
+/**
+ * The next request of a paged endpoint as resume state: only what the configuration does not already
+ * imply. The URL is stored relative to the client's base URL (so a state survives the service moving to
+ * another origin when the base URL is configuration, e.g. the Demo sample API on a new port), and
+ * params, JSON body and headers only where they differ from the endpoint's first request, which is
+ * rebuilt from the declaration and config on resume. Decoding re-checks the rebuilt URL against the
+ * client's allowed origins, whatever the token's signature says.
+ */
+import { BlockedTargetError, UnsupportedRequestError } from '../errors.js'
+import type { Params } from './declarations.js'
+import { originOf, type TargetPolicy } from './ssrf.js'
+import type { RequestSpec } from './types.js'
+
+/** Compact request: every key optional, absent = as in the first request. */
+export interface RequestState {
+  /**
+   * A followed URL (params cleared) written as changes to the first request's URL with its params in
+   * the query: `name → value` set in place (appended when new), `null` deleted. Used only when replaying
+   * the changes gives exactly the URL followed (checked when encoding); `u` otherwise.
+   */
+  q?: Record<string, string | null>
+  /** URL: `/path?query` or `?query` relative to the base URL, or absolute when outside it. */
+  u?: string
+  m?: 'GET' | 'POST'
+  /** Params that differ from the first request's (null: dropped); null for "no params at all" (a followed URL). */
+  p?: Params | null
+  j?: Record<string, unknown>
+  h?: Record<string, string>
+}
+
+const trimBase = (baseUrl: string): string => baseUrl.replace(/\/+$/, '')
+
+function relativeUrl (url: string, baseUrl: string): string {
+  const base = trimBase(baseUrl)
+  if (url === base) return ''
+  if (url.startsWith(base) && (url[base.length] === '/' || url[base.length] === '?')) return url.slice(base.length)
+  return url
+}
+
+function paramsDelta (params: Params | undefined, first: Params | undefined): Params | null | undefined {
+  if (params === undefined) return first === undefined ? undefined : null
+  const delta: Params = {}
+  let changed = false
+  for (const name of new Set([...Object.keys(first ?? {}), ...Object.keys(params)])) {
+    const now = params[name] ?? null
+    if (now !== (first?.[name] ?? null)) { delta[name] = now; changed = true }
+  }
+  return changed ? delta : undefined
+}
+
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b)
+
+/** The first request's URL with its params in the query, as prepareRequest sends them. */
+function effectiveUrl (first: RequestSpec): URL {
+  const url = new URL(first.url)
+  for (const [name, value] of Object.entries(first.params ?? {})) {
+    if (value !== null && value !== undefined) url.searchParams.set(name, String(value))
+  }
+  return url
+}
+
+function applyQuery (url: URL, changes: Readonly<Record<string, string | null>>): URL {
+  const out = new URL(url)
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === null) out.searchParams.delete(name)
+    else out.searchParams.set(name, value)
+  }
+  return out
+}
+
+/** Query changes that turn the first request's URL into `target` exactly, or undefined. */
+function queryChanges (target: string, first: RequestSpec): Record<string, string | null> | undefined {
+  let from: URL
+  let to: URL
+  try { from = effectiveUrl(first); to = new URL(target) } catch { return undefined }
+  if (from.origin !== to.origin || from.pathname !== to.pathname) return undefined
+  const changes: Record<string, string | null> = {}
+  for (const name of new Set(from.searchParams.keys())) if (!to.searchParams.has(name)) changes[name] = null
+  for (const [name, value] of to.searchParams) if (from.searchParams.get(name) !== value) changes[name] = value
+  return applyQuery(from, changes).href === to.href ? changes : undefined
+}
+
+export function encodeRequest (request: RequestSpec, first: RequestSpec, baseUrl: string): RequestState {
+  const state: RequestState = {}
+  const followed = request.params === undefined && first.params !== undefined
+  const q = followed && request.url !== first.url ? queryChanges(request.url, first) : undefined
+  if (q !== undefined) state.q = q
+  else if (request.url !== first.url) state.u = relativeUrl(request.url, baseUrl)
+  if (request.method !== first.method) state.m = request.method
+  const p = q === undefined ? paramsDelta(request.params, first.params) : undefined
+  if (p !== undefined) state.p = p
+  if (request.json !== undefined && !sameJson(request.json, first.json)) state.j = request.json
+  if (request.headers !== undefined && !sameJson(request.headers, first.headers)) state.h = request.headers
+  return state
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+const isParamValue = (value: unknown): boolean => value === null || ['string', 'number', 'boolean'].includes(typeof value)
+
+/**
+ * The request a state names, rebuilt on `first` and the base URL. Throws UnsupportedRequestError for a
+ * malformed state and BlockedTargetError (naming the origin) for a URL outside the allowed origins.
+ */
+export function decodeRequest (state: unknown, first: RequestSpec, baseUrl: string, policy: Pick<TargetPolicy, 'allowedOrigins'>,
+  bad: () => UnsupportedRequestError): RequestSpec {
+  if (!isRecord(state)) throw bad()
+  const { q, u, m, p, j, h } = state
+  if (q !== undefined && !(isRecord(q) && Object.values(q).every((v) => v === null || typeof v === 'string') && u === undefined && p === undefined)) throw bad()
+  if (u !== undefined && typeof u !== 'string') throw bad()
+  if (m !== undefined && m !== 'GET' && m !== 'POST') throw bad()
+  if (p !== undefined && p !== null && !(isRecord(p) && Object.values(p).every(isParamValue))) throw bad()
+  if (j !== undefined && !isRecord(j)) throw bad()
+  if (h !== undefined && !(isRecord(h) && Object.values(h).every((v) => typeof v === 'string'))) throw bad()
+  let url = first.url
+  if (u !== undefined) {
+    // Relative URLs continue the base URL's path: concatenation keeps its authority, whatever `u` holds.
+    url = u === '' || u.startsWith('/') || u.startsWith('?') ? trimBase(baseUrl) + u : u
+  }
+  let parsed: URL
+  try { parsed = q === undefined ? new URL(url) : applyQuery(effectiveUrl(first), q as Record<string, string | null>) } catch { throw bad() }
+  const origin = originOf(parsed)
+  if (!policy.allowedOrigins.has(origin)) {
+    throw new BlockedTargetError(`The resume state names origin ${origin}, which is not among the origins this source may call.`, { origin })
+  }
+  const request: RequestSpec = { method: (m as 'GET' | 'POST' | undefined) ?? first.method, url: parsed.href }
+  const params = p === null || q !== undefined ? undefined : p === undefined ? first.params : { ...first.params, ...(p as Params) }
+  if (params !== undefined) request.params = params
+  const json = (j as Record<string, unknown> | undefined) ?? first.json
+  if (json !== undefined) request.json = json
+  const headers = (h as Record<string, string> | undefined) ?? first.headers
+  if (headers !== undefined) request.headers = headers
+  return request
+}
