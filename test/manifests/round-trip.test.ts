@@ -7,7 +7,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { stringify } from 'yaml'
 import { loadSourceText } from '../../src/manifests/source.js'
-import { translateManifest } from '../../src/manifests/translate.js'
+import { tableName, translateManifest } from '../../src/manifests/translate.js'
 import { checkDefinition, defineRestSource } from '../../src/sources/rest-source.js'
 
 const name = fc.stringMatching(/^[a-z][a-z0-9_]{0,11}$/)
@@ -44,7 +44,7 @@ const stream = fc.record({
   incremental: fc.boolean()
 })
 
-const manifest = fc.record({ auth: authenticator, streams: fc.uniqueArray(stream, { minLength: 1, maxLength: 4, selector: (s) => s.name }) }).map(({ auth, streams }) => ({
+const manifest = fc.record({ auth: authenticator, streams: fc.uniqueArray(stream, { minLength: 1, maxLength: 4, selector: (s) => tableName(s.name) }) }).map(({ auth, streams }) => ({
   version: '6.0.0',
   type: 'DeclarativeSource',
   check: { type: 'CheckStream', stream_names: [streams[0]?.name] },
