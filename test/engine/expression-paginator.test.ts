@@ -40,7 +40,7 @@ const cases: Array<{ name: string, endpoint: Omit<Endpoint, 'name' | 'primaryKey
     endpoint: { path: '/items', paginator: { type: 'expression', cursorValue: "{{ headers['link']['next']['url'] }}", inject: 'url' } },
     route: 'GET /items',
     from: (req) => Number(req.query.get('page') ?? '0'),
-    reply: (from, fake) => ({ json: ROWS.slice(from, from + SIZE), headers: from + SIZE < ROWS.length ? { link: `<${fake.url}/items?page=${from + SIZE}>; rel="next"` } : {} })
+    reply: (from, fake) => ({ json: ROWS.slice(from, from + SIZE), headers: from + SIZE < ROWS.length ? { link: `<${fake.url}/items?page=${from + SIZE}>; rel="next"` } : {} as Record<string, string> })
   },
   {
     name: 'cursor into the JSON body of a POST',
