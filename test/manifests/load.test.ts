@@ -158,3 +158,18 @@ t.test('the definition format is published as JSON Schema, at its path and in op
   t.ok(check.Check(JSON.parse(JSON.stringify(translated))), 'a translated manifest is valid against it too')
   t.notOk(check.Check({ ...JSON.parse(JSON.stringify(github)), pagecap: 1 }), 'unknown keys are refused')
 })
+
+t.test('the process refuses to start with a manifest that does not load, one line per problem', async (t) => {
+  const { spawn } = await import('node:child_process')
+  const { fileURLToPath } = await import('node:url')
+  const dir = folderWith({ 'source-x.yaml': edited((m) => { m.definitions.paginator.pagination_strategy.type = 'Foo' }) })
+  const child = spawn(process.execPath, ['--import=tsx', fileURLToPath(new URL('../../src/server.ts', import.meta.url))], {
+    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'silent', MANIFESTS_DIR: dir },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  const code = await new Promise<number | null>((resolve) => { child.on('exit', resolve) })
+  t.equal(code, 2)
+  t.match(stderr, 'Cannot load MANIFESTS_DIR:\n  source-x.yaml: /definitions/paginator/pagination_strategy/type: unsupported "Foo"')
+})
