@@ -5,10 +5,10 @@
  * unavailable (the caller decides whether the whole manifest still loads).
  */
 import type { ExpressionNode as Node, FanOutDecl, IncrementalFieldDecl, ParamValue, ResponseAction } from '../engine/index.js'
-import { parseDuration } from '../engine/index.js'
 import type { AuthDecl, DefinitionEndpoint, ParamRef, TextValue } from '../sources/definition.js'
 import { child, field, items, pointerOf, refuseKeys, stringList, typeOf, type Component } from './components.js'
 import { classify, compileAt, literalAt, ManifestProblems, pathFrom, type ValueRef } from './expressions.js'
+import { cursorAt, intervalKeysAt, type Interval } from './cursor.js'
 import { paginatorAt } from './paginator.js'
 import { authAt, baseUrlAt, errorHandlingAt, textValueAt, type ErrorHandling } from './requester.js'
 import { escapePointer } from './references.js'
@@ -40,8 +40,6 @@ export function tableName (name: string): string {
 
 interface Partition { parentKey: string, partitionField: string, queryParam?: string, parentName: string }
 
-interface Interval { startParam?: string, endParam?: string }
-
 function toParam (ref: ValueRef): ParamRef {
   return ref as ParamRef
 }
@@ -59,9 +57,11 @@ class StreamReader {
   partition?: Partition
   interval: Interval = {}
   /** Keys of `stream_interval` that name the start and end (DatetimeBasedCursor partition_field_start/end). */
-  intervalKeys = { start: 'start_time', end: 'end_time' }
+  readonly intervalKeys: { start: string, end: string }
 
-  constructor (readonly stream: Component) {}
+  constructor (readonly stream: Component) {
+    this.intervalKeys = intervalKeysAt(stream, this.problems)
+  }
 
   /** The requester's path: config parts become placeholders filled from client path params, partition parts the fan-out's. */
   path (requester: Component): string | undefined {
@@ -205,65 +205,7 @@ class StreamReader {
   parentComponent?: Component
 
   cursor (params: Record<string, ParamRef>): IncrementalFieldDecl[] | undefined {
-    const cursor = child(this.stream, 'incremental_sync')
-    if (cursor === undefined) return undefined
-    if (typeOf(cursor, ['DatetimeBasedCursor'], this.problems, 'DatetimeBasedCursor') === undefined) return undefined
-    refuseKeys(cursor, { global_substream_cursor: 'a global cursor over all partitions' }, this.problems)
-    const fieldName = literalAt(field(cursor, 'cursor_field'), cursor.parameters, pointerOf(cursor, 'cursor_field'), this.problems)
-    const format = literalAt(field(cursor, 'datetime_format'), cursor.parameters, pointerOf(cursor, 'datetime_format'), this.problems)
-    if (typeof fieldName !== 'string' || typeof format !== 'string') { this.problems.add(cursor.pointer, 'needs cursor_field and datetime_format'); return undefined }
-    for (const [key, which] of [['partition_field_start', 'start'], ['partition_field_end', 'end']] as const) {
-      const name = literalAt(cursor.value[key], cursor.parameters, pointerOf(cursor, key), this.problems)
-      if (typeof name === 'string') this.intervalKeys[which] = name
-    }
-    const option = (key: string): string | undefined => {
-      const o = child(cursor, key)
-      if (o === undefined) return undefined
-      if (o.value.inject_into !== 'request_parameter') { this.problems.add(pointerOf(o, 'inject_into'), `unsupported ${JSON.stringify(o.value.inject_into)} (only request_parameter)`); return undefined }
-      const name = literalAt(o.value.field_name, o.parameters, pointerOf(o, 'field_name'), this.problems)
-      return typeof name === 'string' ? name : undefined
-    }
-    const startParam = option('start_time_option') ?? this.interval.startParam
-    const endParam = option('end_time_option') ?? this.interval.endParam
-    const clientSide = cursor.value.is_client_side_incremental === true
-    const converter = converterFor(format)
-    const lookback = cursor.value.lookback_window === undefined ? undefined : parseDuration(literalAt(cursor.value.lookback_window, cursor.parameters, pointerOf(cursor, 'lookback_window'), this.problems))
-    if (cursor.value.lookback_window !== undefined && lookback === undefined) this.problems.add(pointerOf(cursor, 'lookback_window'), 'must be an ISO-8601 duration such as P1D')
-    if (startParam !== undefined && !clientSide) {
-      const start = this.datetimeExpression(cursor, 'start_datetime', format)
-      if (start !== undefined) params[startParam] = start
-    }
-    if (endParam !== undefined && !clientSide) {
-      params[endParam] = this.datetimeExpression(cursor, 'end_datetime', format) ?? { expression: `{{ now_utc().strftime('${format.replaceAll("'", "\\'")}') }}` }
-    }
-    return [{
-      field: fieldName,
-      label: fieldName,
-      type: 'datetime',
-      ...(startParam === undefined || clientSide ? {} : { param: startParam }),
-      converter,
-      ...(lookback === undefined || lookback.ms === 0 ? {} : { lookbackSeconds: Math.round(lookback.ms / 1000) })
-    }]
-  }
-
-  /** `start_datetime`/`end_datetime` (a string or MinMaxDatetime) formatted for the request, evaluated per sync. */
-  private datetimeExpression (cursor: Component, key: string, format: string): ParamRef | undefined {
-    const raw = cursor.value[key]
-    if (raw === undefined || raw === null) return undefined
-    const holder = child(cursor, key)
-    const text = holder === undefined ? raw : holder.value.datetime
-    const inputFormat = holder === undefined ? undefined : holder.value.datetime_format
-    const pointer = holder === undefined ? pointerOf(cursor, key) : pointerOf(holder, 'datetime')
-    if (typeof text !== 'string') { this.problems.add(pointer, 'must be a datetime string'); return undefined }
-    const template = compileAt(text, pointer, this.problems)
-    if (template === undefined) return undefined
-    const foreign = [...template.names].filter((n) => n !== 'config' && n !== 'parameters' && !['now_utc', 'today_utc', 'day_delta', 'format_datetime', 'str_to_datetime', 'duration', 'timestamp', 'max', 'min'].includes(n))
-    if (foreign.length > 0) { this.problems.add(pointer, `may read the config, parameters and macros, not ${foreign.join(', ')}`); return undefined }
-    const inner = template.constant ? `'${text.replaceAll("'", "\\'")}'` : template.parts.length === 1 && template.expression !== null ? `(${(template.parts[0] as { source: string }).source})` : undefined
-    if (inner === undefined) { this.problems.add(pointer, 'must be one {{ expression }} or a literal datetime'); return undefined }
-    const q = (s: string): string => `'${s.replaceAll("'", "\\'")}'`
-    const expression = `{{ format_datetime(${inner}, ${q(format)}${typeof inputFormat === 'string' ? `, ${q(inputFormat)}` : ''}) }}`
-    return { expression, ...(template.names.has('parameters') ? { variables: { parameters: cursor.parameters } } : {}) }
+    return cursorAt(this.stream, this.interval, params, this.problems)
   }
 
   transformations (): { addFields?: Record<string, string>, removeFields?: string[], fromParent?: Record<string, string> } {
@@ -294,16 +236,6 @@ class StreamReader {
       }
     }
     return out
-  }
-}
-
-function converterFor (format: string): IncrementalFieldDecl['converter'] {
-  switch (format) {
-    case '%Y-%m-%dT%H:%M:%SZ': return 'iso_no_millis'
-    case '%Y-%m-%d': return 'date'
-    case '%s': return 'epoch_seconds'
-    case '%ms': return 'epoch_millis'
-    default: return { format }
   }
 }
 
