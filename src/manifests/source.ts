@@ -13,7 +13,7 @@ import { checkDefinition, defineRestSource, type AnyConfig } from '../sources/re
 import type { AnySource, SourceContext } from '../sources/types.js'
 import type { ClientOptions } from '../engine/index.js'
 import { isObject } from './expressions.js'
-import { manifestConfig, type SpecForm } from './spec-form.js'
+import { formShapedConfig, manifestConfig, type SpecForm } from './spec-form.js'
 import { isAirbyteManifest, translateManifest, type UnavailableStream } from './translate.js'
 
 /** Largest definition text accepted (a manifest with hundreds of streams stays far below). */
@@ -95,7 +95,8 @@ export function loadSourceText (text: string, options: { where: string, airbyteN
     const translation = translateManifest(value, options.airbyteName, options.where)
     const definition = checkDefinition(translation.definition, options.where)
     const source = defineRestSource(definition, airbyteHooks(translation))
-    return { source: { ...source, definitionDigest: () => digest }, format: 'airbyte', definition, unavailable: translation.unavailable, form: translation.form, digest }
+    const form = translation.form
+    return { source: { ...source, definitionDigest: () => digest, prepareConfig: (raw: unknown) => formShapedConfig(raw, form) }, format: 'airbyte', definition, unavailable: translation.unavailable, form: translation.form, digest }
   }
   if (!isObject(value)) throw new DefinitionError([': must be an object (a source definition or an Airbyte manifest)'], options.where)
   const definition = checkDefinition(value, options.where)

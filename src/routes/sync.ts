@@ -43,7 +43,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const body = request.body
     const source = app.registry.get(request.params.source_type)
-    const config = parseConfig(source.fields, body.config)
+    const config = parseConfig(source.fields, source.prepareConfig?.(body.config) ?? body.config)
     const syncType = body.sync_type ?? 'full_refresh'
 
     const run = new AbortController()

@@ -43,7 +43,9 @@ t.test('validate runs the manifest check (CheckStream)', async (t) => {
   t.notMatch(JSON.stringify(bad.body), WORKABLE_TOKEN)
   t.same((await post(h, '/v1/sources/Freshdesk/validate', { config: freshdesk })).body, { valid: true })
   t.same((await post(h, '/v1/sources/Pipedrive/validate', { config: pipedrive })).body, { valid: true })
-  // The spec's own oneOf shape (the discriminator's name instead of `selection`) names the field when it is wrong.
+  t.same((await post(h, '/v1/sources/Pipedrive/validate', { config: { authorization: { auth_type: 'Token', api_token: PIPEDRIVE_TOKEN } } })).body, { valid: true },
+    'the spec\'s own oneOf shape (keyed by the discriminator) is accepted too')
+  // A missing sub-field is named.
   const missing = await post(h, '/v1/sources/Pipedrive/validate', { config: { authorization: { selection: 'Token' } } })
   t.equal(missing.status, 400)
   t.match(JSON.stringify(missing.body), '/config/authorization/api_token')
