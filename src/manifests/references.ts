@@ -9,6 +9,11 @@ type Json = Record<string, unknown>
 
 /** Deepest chain of references followed (a guard, not a limit manifests reach). */
 const MAX_REF_DEPTH = 64
+/**
+ * Most values the resolved manifest may hold: references that fan out to references grow
+ * exponentially (a "billion laughs" through `$ref`). The largest Airbyte manifests resolve to far fewer.
+ */
+export const MAX_RESOLVED_NODES = 500_000
 
 export const ORIGIN = Symbol('manifest pointer')
 
@@ -45,7 +50,12 @@ function merge (base: unknown, over: unknown): unknown {
 
 export function resolveReferences (manifest: unknown): { value: unknown, problems: string[] } {
   const problems: string[] = []
+  let nodes = 0
   const visit = (node: unknown, pointer: string, chain: readonly string[]): unknown => {
+    if (++nodes > MAX_RESOLVED_NODES) {
+      if (nodes === MAX_RESOLVED_NODES + 1) problems.push(`${pointer}: the manifest expands to more than ${MAX_RESOLVED_NODES} values through $ref`)
+      return undefined
+    }
     if (Array.isArray(node)) return node.map((item, i) => visit(item, `${pointer}/${i}`, chain))
     if (!isObject(node)) return node
     let current: Json = node

@@ -191,11 +191,12 @@ function listOf (value: unknown): unknown[] {
 function adapt (config: Json, shape: Record<string, ValueShape>): Json {
   const out: Json = {}
   for (const [key, value] of Object.entries(config)) {
-    const kind = shape[key]
+    const kind = Object.hasOwn(shape, key) ? shape[key] : undefined
     if (kind?.kind === 'list') out[key] = listOf(value)
     else if (kind?.kind === 'one_of' && isObject(value)) {
       const { selection, ...rest } = value
-      out[key] = { ...adapt(rest, kind.options[String(selection)] ?? {}), [kind.discriminator]: selection }
+      const options = Object.hasOwn(kind.options, String(selection)) ? kind.options[String(selection)] : undefined
+      out[key] = { ...adapt(rest, options ?? {}), [kind.discriminator]: selection }
     } else out[key] = value
   }
   return out
@@ -212,7 +213,7 @@ export function formShapedConfig (raw: unknown, form: SpecForm): unknown {
   const out: Json = { ...raw }
   for (const [key, kind] of Object.entries(form.shape)) {
     const value = out[key]
-    if (kind.kind !== 'one_of' || !isObject(value) || 'selection' in value || !(kind.discriminator in value)) continue
+    if (kind.kind !== 'one_of' || !isObject(value) || Object.hasOwn(value, 'selection') || !Object.hasOwn(value, kind.discriminator)) continue
     const { [kind.discriminator]: selection, ...rest } = value
     out[key] = { selection, ...rest }
   }

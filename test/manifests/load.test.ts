@@ -173,3 +173,13 @@ t.test('the process refuses to start with a manifest that does not load, one lin
   t.equal(code, 2)
   t.match(stderr, 'Cannot load MANIFESTS_DIR:\n  source-x.yaml: /definitions/paginator/pagination_strategy/type: unsupported "Foo"')
 })
+
+t.test('references that fan out exponentially are refused, not expanded', async (t) => {
+  const definitions: Record<string, unknown> = { l0: { value: 'x' } }
+  for (let i = 1; i <= 30; i++) definitions[`l${i}`] = { a: { $ref: `#/definitions/l${i - 1}` }, b: { $ref: `#/definitions/l${i - 1}` } }
+  const bomb = { ...workable, definitions: { ...workable.definitions, ...definitions }, metadata: { $ref: '#/definitions/l30' } }
+  const started = Date.now()
+  const problems = loadProblems(JSON.stringify(bomb))
+  t.ok(problems.some((p) => p.includes('expands to more than')), problems.join('\n'))
+  t.ok(Date.now() - started < 20_000, 'refused quickly')
+})
