@@ -18,7 +18,7 @@ function cell (text: string): string {
 export function settingsTable (): string {
   const rows = Object.entries(SettingsSchema.properties).map(([name, schema]) => {
     const { default: fallback, description, enum: allowed } = schema as unknown as { default: unknown, description?: string, enum?: unknown[] }
-    const shown = Array.isArray(fallback) && fallback.length === 0
+    const shown = (Array.isArray(fallback) && fallback.length === 0) || fallback === ''
       ? '(none)'
       : '`' + (typeof fallback === 'string' ? fallback : JSON.stringify(fallback)) + '`'
     const meaning = (description ?? '') + (allowed === undefined ? '' : ` One of: ${allowed.join(', ')}.`)

@@ -54,6 +54,9 @@ export interface BuildAppOptions {
   sources?: readonly AnySource[]
 }
 
+/** How long buildApp() waits for Redis (REDIS_URL) before serving on the local fallback budgets. */
+export const REDIS_STARTUP_WAIT_MS = 2_000
+
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>
 
 /**
@@ -115,8 +118,14 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
     connectTimeoutMs: settings.UPSTREAM_CONNECT_TIMEOUT_MS,
     headersTimeoutMs: settings.UPSTREAM_HEADERS_TIMEOUT_MS,
     bodyTimeoutMs: settings.UPSTREAM_BODY_TIMEOUT_MS,
-    interactive: { maxAttempts: settings.CREDENTIAL_CHECK_ATTEMPTS, deadlineMs: settings.CREDENTIAL_CHECK_DEADLINE_MS }
+    interactive: { maxAttempts: settings.CREDENTIAL_CHECK_ATTEMPTS, deadlineMs: settings.CREDENTIAL_CHECK_DEADLINE_MS },
+    log: logger.child({ component: 'engine' }),
+    ...(settings.REDIS_URL === ''
+      ? {}
+      : { sharedBudget: { url: settings.REDIS_URL, keyPrefix: settings.REDIS_KEY_PREFIX, replicas: settings.RATE_LIMIT_REPLICAS } })
   })
+  // Start on shared budgets when Redis answers soon; otherwise on the local share until it does.
+  await services.sharedBudget?.whenConnected(REDIS_STARTUP_WAIT_MS)
   app.decorate('settings', settings)
   app.decorate('registry', registry)
   for (const manifest of manifests) {

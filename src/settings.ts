@@ -35,6 +35,18 @@ export const SettingsSchema = Type.Object({
   UPSTREAM_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10_000, description: 'Upstream connect timeout.' }),
   UPSTREAM_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 60_000, description: 'Upstream response headers timeout.' }),
   UPSTREAM_BODY_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 120_000, description: 'Upstream body idle timeout.' }),
+  REDIS_URL: Type.String({
+    default: '',
+    pattern: '^(rediss?://.+)?$',
+    description: 'redis:// or rediss:// URL: share rate-limit budgets and pauses across replicas (see "Scaling out"). Empty: each process limits on its own.'
+  }),
+  REDIS_KEY_PREFIX: Type.String({ default: 'warehouse-sources:', maxLength: 100, description: 'Prefix of every Redis key this service writes.' }),
+  RATE_LIMIT_REPLICAS: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 2,
+    description: 'With REDIS_URL, while Redis is unreachable each replica uses its source budgets divided by this: set it to the number of replicas.'
+  }),
   MANIFESTS_DIR: Type.String({
     default: '',
     description: 'Folder of source definitions loaded at start: every *.json, *.yaml and *.yml file (our definition format or an Airbyte low-code manifest) becomes a source. Empty: none.'
@@ -116,6 +128,13 @@ export function loadSettings (
       new URL(url) // eslint-disable-line no-new
     } catch {
       problems.push(`UPSTREAM_BASE_URLS.${name}: not a valid URL`)
+    }
+  }
+  if (settings.REDIS_URL !== '') {
+    try {
+      new URL(settings.REDIS_URL) // eslint-disable-line no-new
+    } catch {
+      problems.push('REDIS_URL: not a valid URL') // never echoed: it may carry a password
     }
   }
   if (problems.length > 0) throw new SettingsError(problems)

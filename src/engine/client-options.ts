@@ -50,6 +50,14 @@ export const RateBudgetSchema = Type.Object({
 }, strict)
 export type RateBudget = Static<typeof RateBudgetSchema>
 
+/**
+ * A class's budget: one window, or several windows that all apply (Klaviyo: `[{ reservoir: 75, intervalMs:
+ * 1000 }, { reservoir: 750, intervalMs: 60000 }]`, a 1-second burst and a 1-minute steady window). Each
+ * window gets its own shared limiter; a request passes through all of them (rate-windows.ts).
+ */
+export const RateBudgetEntrySchema = Type.Union([RateBudgetSchema, Type.Array(RateBudgetSchema, { minItems: 1, maxItems: 4 })])
+export type RateBudgetEntry = Static<typeof RateBudgetEntrySchema>
+
 /** Response headers the limiter reads to slow down before the API says 429. */
 export const RateLimitHeadersSchema = Type.Object({
   remaining: Type.Optional(Type.String()),
@@ -78,13 +86,18 @@ export const ClientOptionsSchema = Type.Object({
    * origin. A next link, redirect or resume state naming any other origin is refused before connecting.
    */
   allowedOrigins: Type.Optional(Type.Array(Type.String())),
-  /** Budgets by rate-limit class; `default` applies to endpoints without a class. */
-  budgets: Type.Optional(Type.Record(Type.String(), RateBudgetSchema)),
+  /** Budgets by rate-limit class (one window or several); `default` applies to endpoints without a class. */
+  budgets: Type.Optional(Type.Record(Type.String(), RateBudgetEntrySchema)),
   rateLimitHeaders: Type.Optional(RateLimitHeadersSchema),
   /** Status codes that mean "rate limited" besides 429 when the remaining header is 0 (GitHub: 403). */
   rateLimitStatuses: Type.Optional(Type.Array(Type.Integer())),
   /** Override retry settings (attempts, backoff unit and cap, max wait). */
   retry: Type.Optional(RetryOptionsSchema),
+  /**
+   * Response header in which the vendor says whether retrying can succeed (`true`/`false`, Stripe's
+   * `Stripe-Should-Retry`): it overrides the status rules for a failed response, except 401/403.
+   */
+  retryHintHeader: Type.Optional(Type.String({ minLength: 1 })),
   /**
    * Exact origins exempt from the private-address check for this client (the service's own sample API).
    * Set by code only: source definitions cannot say it.

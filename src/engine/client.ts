@@ -9,13 +9,14 @@ import { execute, type ClientRuntime } from './execute.js'
 import { exchange, TransientNetworkError, type RawResponse, type Transport } from './http.js'
 import { sleep } from './sleep.js'
 import type { LimiterRegistry } from './rate-limit.js'
+import { budgetWindows, composeLimiters, windowOrder } from './rate-windows.js'
 import { Redactor, redactUrl } from './redact.js'
 import { joinUrl } from './request-builder.js'
 import { originOf } from './ssrf.js'
 import { backoffMs, DEFAULT_RETRY, RETRYABLE_STATUSES, waitBeforeRetry, type RetrySettings } from './retry.js'
 import { endpointPagesForRun } from './pages.js'
 import type { Dispatcher } from 'undici'
-import type { ClientOptions, RestClient, RunContext } from './types.js'
+import type { ClientOptions, RateBudget, RestClient, RunContext } from './types.js'
 
 export interface ClientDeps {
   guarded: Dispatcher
@@ -105,9 +106,11 @@ export function createRestClient (deps: ClientDeps, options: ClientOptions, run:
     redactor,
     credentialHeaders: new Set(credentialHeaderNames(options.auth)),
     limiterFor: (rateClass) => {
-      const name = rateClass ?? 'default'
-      const budget = options.budgets?.[name] ?? options.budgets?.default ?? {}
-      return deps.registry.get(options.source, fingerprint, options.budgets?.[name] !== undefined ? name : 'default', budget)
+      const declared = options.budgets?.[rateClass ?? 'default'] !== undefined ? rateClass ?? 'default' : 'default'
+      const windows = budgetWindows(options.budgets?.[declared])
+      if (windows.length === 1) return deps.registry.get(options.source, fingerprint, declared, windows[0] as RateBudget)
+      // One shared limiter per window of the class (keyed `class#window`), composed: see rate-windows.ts.
+      return composeLimiters(windowOrder(windows).map((i) => deps.registry.get(options.source, fingerprint, `${declared}#${i}`, windows[i] as RateBudget)))
     },
     authParts: async () => await authParts(options.auth, { cache: deps.tokens, post, redactor, fingerprint }),
     invalidateAuth: () => {

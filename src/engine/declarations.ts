@@ -83,9 +83,7 @@ export const PageNumberPaginatorSchema = Type.Object({
   basePage: Type.Optional(Type.Integer({ minimum: 0 })),
   /** Body path of the total page count (Typeform `page_count`); lets the engine fetch pages concurrently. */
   totalPagesPath: Type.Optional(Type.String()),
-  maxPage: Type.Optional(Type.Integer({ minimum: 0 })),
-  /** Without a total: a page with fewer rows than this is the last one (saves the empty-page request). */
-  pageSize: Type.Optional(Type.Integer({ minimum: 1 }))
+  maxPage: Type.Optional(Type.Integer({ minimum: 0 }))
 }, strict)
 
 /**
@@ -215,6 +213,20 @@ export const PartitionModeSchema = Type.Union([Type.Literal('datetime'), Type.Li
 export const PartitionFormatSchema = Type.Union([Type.Literal('month'), Type.Literal('week'), Type.Literal('day'), Type.Literal('hour')])
 export const SortModeSchema = Type.Union([Type.Literal('asc'), Type.Literal('desc')])
 
+/**
+ * Reshaping of wrapped records before anything else reads them (fan-out parents, watermarks, addFields).
+ * JSON:API: `{ "hoist": ["attributes"], "relationshipIds": ["relationships"], "omit": ["links"] }`.
+ */
+export const RowFlattenSchema = Type.Object({
+  /** Object fields whose keys move to the top level of the row; a key already at the top level wins. */
+  hoist: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+  /** JSON:API relationship objects, each relation reduced to its id, its list of ids or null (see row-flatten.ts). */
+  relationshipIds: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  /** Top-level fields left out of the row (JSON:API `links`). */
+  omit: Type.Optional(Type.Array(Type.String({ minLength: 1 })))
+}, strict)
+export type RowFlattenDecl = Static<typeof RowFlattenSchema>
+
 export const EndpointSchema = Type.Object({
   /** Table name (snake_case). */
   name: Type.String(),
@@ -230,9 +242,21 @@ export const EndpointSchema = Type.Object({
   dataSelector: Type.Optional(Type.String()),
   /** Fail loudly when the selector is missing from a 2xx body. Default true. */
   dataSelectorRequired: Type.Optional(Type.Boolean()),
+  /** Reshape each selected row (JSON:API attributes hoisted, relationships as ids); see RowFlattenSchema. */
+  flatten: Type.Optional(RowFlattenSchema),
   paginator: PaginatorSchema,
   /** Page-size param and value sent with every request (e.g. `per_page` = 100). */
   pageSize: Type.Optional(PageSizeSchema),
+  /**
+   * Query params sent with the first request only: the paginator's next requests drop them, incremental
+   * params included (Typeform refuses `since`/`until` together with a `before` token).
+   */
+  firstPageOnlyParams: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  /**
+   * A page with fewer rows than `pageSize` is the last one, for APIs with neither a has-more flag nor a
+   * next link (Typeform responses): saves the empty request that would otherwise end the walk.
+   */
+  stopOnShortPage: Type.Optional(Type.Boolean()),
   /** Incremental fields this table offers; the sync request picks one. Empty/absent: full refresh only. */
   incrementalFields: Type.Optional(Type.Array(IncrementalFieldSchema)),
   supportsAppend: Type.Optional(Type.Boolean()),
@@ -275,6 +299,9 @@ function semanticProblems (endpoint: Endpoint): string[] {
   }
   if (p.type === 'offset' && p.totalPath !== undefined && p.totalHeader !== undefined) {
     problems.push(`${endpoint.name}/paginator: declare at most one of totalPath and totalHeader`)
+  }
+  if (endpoint.stopOnShortPage === true && endpoint.pageSize === undefined) {
+    problems.push(`${endpoint.name}/stopOnShortPage: needs a pageSize to compare pages with`)
   }
   const fanOut = endpoint.fanOut
   if (fanOut !== undefined && fanOut.resolveIn !== 'query' && !endpoint.path.includes(`{${fanOut.resolveParam}}`)) {

@@ -7,8 +7,8 @@ import { UpstreamAuthError, UpstreamHttpError, UpstreamRaisedError, UpstreamResp
 import type { ResponseAction } from './declarations.js'
 import { exchange, TransientNetworkError, type PreparedRequest, type RawResponse, type Transport } from './http.js'
 import { redactUrl, type Redactor } from './redact.js'
-import type { SharedLimiter } from './rate-limit.js'
-import { isRateLimited, RETRYABLE_STATUSES, waitBeforeRetry, backoffMs, type RetrySettings } from './retry.js'
+import type { RequestLimiter } from './rate-windows.js'
+import { isRateLimited, RETRYABLE_STATUSES, retryHint, waitBeforeRetry, backoffMs, type RetrySettings } from './retry.js'
 import { getPath } from './select.js'
 import { sleep } from './sleep.js'
 import type { AuthParts } from './auth.js'
@@ -22,7 +22,7 @@ export interface ClientRuntime {
   retry: RetrySettings
   redactor: Redactor
   credentialHeaders: ReadonlySet<string>
-  limiterFor: (rateClass: string | undefined) => SharedLimiter
+  limiterFor: (rateClass: string | undefined) => RequestLimiter
   authParts: () => Promise<AuthParts>
   /** Drop a cached OAuth2 token after a 401 (true when there was one to drop). */
   invalidateAuth: () => boolean
@@ -155,7 +155,9 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
     }
     const accepted = (status >= 200 && status < 300) || (opts.acceptStatuses?.includes(status) ?? false)
     const rateLimited = !accepted && isRateLimited(status, raw.headers, options.rateLimitHeaders, options.rateLimitStatuses ?? [])
-    const retryable = action?.action === 'retry' || rateLimited || (!accepted && RETRYABLE_STATUSES.has(status))
+    // A declared vendor hint (Stripe-Should-Retry) overrides the status rules; a rejected credential stays final.
+    const hint = accepted || status === 401 || status === 403 ? undefined : retryHint(raw.headers, options.retryHintHeader)
+    const retryable = hint ?? (action?.action === 'retry' || rateLimited || (!accepted && RETRYABLE_STATUSES.has(status)))
     if (retryable) {
       if (last) {
         throw new UpstreamHttpError(`Upstream returned ${status} for ${method} ${where} after ${attempt} attempts${vendorMessage(body, redactor)}.`, status, where,
@@ -187,6 +189,6 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
     const text = vendorText(body, redactor)
     const message = `Upstream returned ${status} for ${method} ${where}${text === '' ? '' : `: ${text}`}.`
     if (status === 401 || status === 403) throw new UpstreamAuthError(message, status, where, { vendorMessage: text })
-    throw new UpstreamHttpError(message, status, where, { vendorMessage: text })
+    throw new UpstreamHttpError(message, status, where, { vendorMessage: text, ...(hint === false ? { retryable: false } : {}) })
   }
 }

@@ -46,17 +46,20 @@ export function parentKeyName (parent: string, field: string): string {
   return `_${parent}_${field.replaceAll('.', '_')}`
 }
 
-/** Child row with parent fields (`_<parent>_<field>`) and the declared renames applied. */
+/**
+ * Child row with parent fields (`_<parent>_<field>`) and the declared renames applied. Built once with
+ * its final keys by `Object.fromEntries` (no `delete`, no keyed stores: either turns a wide row into a
+ * slow dictionary-mode object; see row-flatten.ts). A renamed key keeps its position.
+ */
 export function decorateChildRow (row: Row, parentRow: Row, decl: FanOutDecl): Row {
-  if ((decl.includeFromParent?.length ?? 0) === 0 && decl.renames === undefined) return row
-  const out: Row = { ...row }
-  for (const field of decl.includeFromParent ?? []) out[parentKeyName(decl.parent, field)] = getPath(parentRow, field)
-  for (const [from, to] of Object.entries(decl.renames ?? {})) {
-    if (!(from in out)) continue
-    out[to] = out[from]
-    if (to !== from) delete out[from]
-  }
-  return out
+  const included = decl.includeFromParent ?? []
+  if (included.length === 0 && decl.renames === undefined) return row
+  const renames = decl.renames ?? {}
+  const named = (key: string): string => (Object.hasOwn(renames, key) ? renames[key] as string : key)
+  const entries: Array<[string, unknown]> = []
+  for (const key of Object.keys(row)) entries.push([named(key), row[key]])
+  for (const field of included) entries.push([named(parentKeyName(decl.parent, field)), getPath(parentRow, field)])
+  return Object.fromEntries(entries)
 }
 
 function resolvedKey (row: Row, decl: FanOutDecl): string {

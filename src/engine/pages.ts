@@ -6,6 +6,7 @@
 import { setMaxListeners } from 'node:events'
 import { UnsupportedRequestError } from '../errors.js'
 import type { Endpoint, IncrementalFieldDecl, Params } from './declarations.js'
+import { descendingWalkOf, descendingWalkPages, isWalkState, type DescendingWalk } from './descending-walk.js'
 import { LookAhead } from './lookahead.js'
 import type { ClientRuntime } from './execute.js'
 import { fanOutPages, type FanOutState, type FanOutStateData } from './fanout.js'
@@ -34,6 +35,8 @@ interface Target {
   extraParams: Params
   /** Incremental binding (only for the endpoint the caller asked for). */
   incremental?: { field: IncrementalFieldDecl, lastValue: unknown }
+  /** Two-phase walk of a descending endpoint with both watermarks (descending-walk.ts). */
+  walk?: DescendingWalk
 }
 
 function badState (endpoint: Endpoint): UnsupportedRequestError {
@@ -64,6 +67,19 @@ function fanOutStateFrom (state: ResumeState | null, endpoint: Endpoint): FanOut
 }
 
 function plainPages (ctx: Context, endpoint: Endpoint, path: string, resume: ResumeState | null, target: Target,
+  signal: AbortSignal, parent?: string): AsyncIterable<Page> {
+  if (isWalkState(resume) || (resume === null && target.walk !== undefined)) {
+    return descendingWalkPages({
+      walk: target.walk ?? null,
+      resume,
+      phasePages: (params, from) => singleWalk(ctx, endpoint, path, from, { extraParams: params }, signal, parent),
+      badState: () => badState(endpoint)
+    })
+  }
+  return singleWalk(ctx, endpoint, path, resume, target, signal, parent)
+}
+
+function singleWalk (ctx: Context, endpoint: Endpoint, path: string, resume: ResumeState | null, target: Target,
   signal: AbortSignal, parent?: string): AsyncIterable<Page> {
   const first = buildFirstRequest(ctx.rt.options.baseUrl, endpoint, path, target.extraParams)
   const descending = endpoint.sortMode === 'desc' && target.incremental !== undefined &&
@@ -153,8 +169,11 @@ export async function * endpointPagesForRun (rt: ClientRuntime, endpoint: Endpoi
       throw new UnsupportedRequestError(`Table "${endpoint.name}" has no incremental field "${options.incremental.field}".`,
         [{ path: '/incremental_field', message: 'not an incremental field of this table' }])
     }
-    target.extraParams = incrementalParams(field, options.incremental.lastValue, options.incremental.earliestValue)
-    target.incremental = { field, lastValue: options.incremental.lastValue }
+    const { lastValue, earliestValue } = options.incremental
+    const walk = descendingWalkOf(endpoint, field, lastValue, earliestValue)
+    if (walk === null) target.extraParams = incrementalParams(field, lastValue, earliestValue)
+    else target.walk = walk
+    target.incremental = { field, lastValue }
   }
   const ctx: Context = { rt, options, signal: runSignal, lookahead, knownPagesConcurrency: limits.knownPagesConcurrency }
   const source = new LookAhead(endpointPages(ctx, endpoint, options.resumeState ?? null, target), Math.max(1, lookahead - 1))

@@ -74,3 +74,13 @@ export function waitBeforeRetry (attempt: number, headers: Record<string, string
   if (reset !== undefined) return { ms: Math.min(reset, settings.maxWaitMs), reason: 'reset_header' }
   return { ms: backoffMs(attempt, settings), reason: 'backoff' }
 }
+
+/**
+ * A vendor's per-response retry hint (Stripe's `Stripe-Should-Retry: true|false`), when the client declares
+ * the header: true or false, or undefined when the header is absent or says something else.
+ */
+export function retryHint (headers: Record<string, string>, header: string | undefined): boolean | undefined {
+  if (header === undefined) return undefined
+  const value = headers[header.toLowerCase()]?.trim().toLowerCase()
+  return value === 'true' ? true : value === 'false' ? false : undefined
+}

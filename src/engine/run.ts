@@ -10,9 +10,10 @@ import { setMaxListeners } from 'node:events'
 import type { Endpoint, IncrementalFieldDecl } from './declarations.js'
 import { execute, type ClientRuntime, type Outcome } from './execute.js'
 import { pageOlderThan } from './incremental.js'
-import { createPaginator } from './paginators/index.js'
+import { endpointPaginator } from './paginators/endpoint-options.js'
 import { redactUrl } from './redact.js'
 import { encodeRequest } from './request-state.js'
+import { createRowFlattener } from './row-flatten.js'
 import { selectRows } from './select.js'
 import type { Page, RequestSpec } from './types.js'
 
@@ -45,7 +46,8 @@ export function requestKey (request: RequestSpec): string {
 
 export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
   const { rt, endpoint } = input
-  const paginator = createPaginator(endpoint.paginator)
+  const paginator = endpointPaginator(endpoint)
+  const flatten = endpoint.flatten === undefined ? undefined : createRowFlattener(endpoint.flatten)
   const controller = new AbortController()
   const signal = AbortSignal.any([input.signal, controller.signal])
   // Known runs keep several requests in flight, each with abort listeners (undici's, waits): no leak warning.
@@ -73,7 +75,8 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
       pages++
       if (outcome.kind === 'ignored') { yield { rows: [], state: null }; return }
       const { result } = outcome
-      const rows = selectRows(result.body, endpoint.dataSelector, endpoint.dataSelectorRequired ?? true, redactUrl(result.url))
+      const selected = selectRows(result.body, endpoint.dataSelector, endpoint.dataSelectorRequired ?? true, redactUrl(result.url))
+      const rows = flatten === undefined ? selected : selected.map(flatten)
       if (input.stopBefore !== undefined && pageOlderThan(rows, input.stopBefore.field, input.stopBefore.lastValue)) {
         yield { rows: [], state: null }
         return

@@ -1,15 +1,18 @@
 /**
  * Engine services shared by every run of one app: the HTTP dispatcher (keep-alive pools, SSRF-safe
- * connect), the limiter registry keyed by (source, credential fingerprint), and engine settings.
+ * connect), the limiter registry keyed by (source, credential fingerprint) — its windows shared
+ * across replicas in Redis when configured — and engine settings.
  * Created once by buildApp(); sources reach it through SourceContext.services.
  */
 import type { lookup as dnsLookup } from 'node:dns'
+import pino, { type Logger } from 'pino'
 import { Agent } from 'undici'
 import { TokenCache } from './auth.js'
 import { createRestClient } from './client.js'
 import { DEFAULT_KNOWN_PAGES_CONCURRENCY, DEFAULT_LOOKAHEAD_PAGES } from './pages.js'
 import { LIMITER_IDLE_MS, LimiterRegistry } from './rate-limit.js'
 import type { RetrySettings } from './retry.js'
+import { SharedBudgetStore, type SharedBudgetCounters, type SharedBudgetSettings, type SharedBudgetState } from './shared-budget.js'
 import { createCheckingLookup } from './ssrf.js'
 import type { ClientOptions, RestClient, RunContext } from './types.js'
 
@@ -40,6 +43,22 @@ export interface EngineSettings {
   maxResponseBytes: number
   /** Resolver behind the connect-time address check (tests inject one; default node:dns lookup). */
   dnsLookup?: typeof dnsLookup
+  /** Share rate-limit budgets across replicas through Redis (REDIS_URL); absent: in-process only. */
+  sharedBudget?: SharedBudgetSettings
+  /** Where service-level engine lines go (Redis outages and recoveries); default silent. */
+  log?: Logger
+}
+
+/** The shared budget as /ready and /metrics see it (`services.sharedBudget`, only with Redis configured). */
+export interface SharedBudgetStatus {
+  /** `connected`: budgets are shared; `connecting` / `unavailable`: each replica uses its local share. */
+  readonly state: SharedBudgetState
+  /** Live counters (monotonic): waits on the shared window, their total ms, fallback admissions, outages. */
+  readonly counters: Readonly<SharedBudgetCounters>
+  /** Replica count the local fallback divides budgets by. */
+  readonly replicas: number
+  /** Resolves when connected, or after `timeoutMs` (false: starting on the local fallback). */
+  whenConnected: (timeoutMs: number) => Promise<boolean>
 }
 
 export interface InteractivePolicy {
@@ -66,6 +85,8 @@ export interface EngineServices {
   readonly settings: EngineSettings
   /** A client bound to one source, one credential and one run (its signal, logger and event sink). */
   createClient: (options: ClientOptions, run: RunContext) => RestClient
+  /** Only when `settings.sharedBudget` is set (REDIS_URL). */
+  readonly sharedBudget?: SharedBudgetStatus
   close: () => Promise<void>
 }
 
@@ -74,10 +95,21 @@ export function createEngineServices (settings: Partial<EngineSettings> = {}): E
   const agentOptions = { keepAliveTimeout: resolved.keepAliveTimeoutMs, connections: 32, maxResponseSize: resolved.maxResponseBytes }
   const guarded = new Agent({ ...agentOptions, connect: { timeout: resolved.connectTimeoutMs, lookup: createCheckingLookup(resolved.dnsLookup) } })
   const open = new Agent({ ...agentOptions, connect: { timeout: resolved.connectTimeoutMs } })
-  const registry = new LimiterRegistry(resolved.limiterIdleMs)
+  const store = resolved.sharedBudget === undefined ? undefined : new SharedBudgetStore(resolved.sharedBudget, resolved.log ?? pino({ level: 'silent' }))
+  const registry = new LimiterRegistry(resolved.limiterIdleMs, store)
   const tokens = new TokenCache()
   return {
     settings: resolved,
+    ...(store === undefined
+      ? {}
+      : {
+          sharedBudget: {
+            get state () { return store.state },
+            counters: store.counters,
+            replicas: store.replicas,
+            whenConnected: async (timeoutMs: number) => await store.whenConnected(timeoutMs)
+          }
+        }),
     createClient (options: ClientOptions, run: RunContext): RestClient {
       return createRestClient({
         guarded,
@@ -96,6 +128,7 @@ export function createEngineServices (settings: Partial<EngineSettings> = {}): E
     },
     async close () {
       await registry.close()
+      await store?.close()
       await Promise.all([guarded.close(), open.close()])
     }
   }

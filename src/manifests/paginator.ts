@@ -14,6 +14,7 @@ const CURSOR_NAMES = new Set(['response', 'headers', 'last_record', 'last_page_s
 export interface PaginatorTranslation {
   paginator: PaginatorDecl
   pageSize?: { param: string, value: number }
+  stopOnShortPage?: boolean
 }
 
 function positiveInteger (value: unknown): number | undefined {
@@ -53,7 +54,8 @@ export function paginatorAt (retriever: Component, method: 'GET' | 'POST', probl
       const pageParam = queryParamOf(token, problems, 'page number')
       if (pageParam === undefined) { if (token === undefined) problems.add(pointerOf(p, 'page_token_option'), 'is required for PageIncrement'); return undefined }
       const start = strategy.value.start_from_page === undefined ? 1 : positiveInteger(literalAt(strategy.value.start_from_page, strategy.parameters, pointerOf(strategy, 'start_from_page'), problems)) ?? 0
-      return { paginator: { type: 'page_number', pageParam, basePage: start, ...(size === undefined ? {} : { pageSize: size }) }, ...(pageSize === undefined ? {} : { pageSize }) }
+      // Airbyte's PageIncrement ends on a page shorter than page_size: the engine's stopOnShortPage, which compares with the sent page size.
+      return { paginator: { type: 'page_number', pageParam, basePage: start }, ...(pageSize === undefined ? {} : { pageSize, stopOnShortPage: true }) }
     }
     case 'OffsetIncrement': {
       const offsetParam = queryParamOf(token, problems, 'offset')

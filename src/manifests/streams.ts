@@ -305,6 +305,7 @@ export function translateStream (stream: Component): StreamTranslation {
     ...(dataSelector === undefined || dataSelector === '' ? {} : { dataSelector, dataSelectorRequired: false }),
     paginator: paging.paginator,
     ...(paging.pageSize === undefined ? {} : { pageSize: paging.pageSize }),
+    ...(paging.stopOnShortPage === true ? { stopOnShortPage: true } : {}),
     primaryKeys,
     ...(incrementalFields === undefined ? {} : { incrementalFields }),
     ...(responseActions.length === 0 ? {} : { responseActions }),

@@ -15,7 +15,7 @@ import Type, { type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
 import {
   FanOutSchema, IncrementalFieldSchema, PageSizeSchema, PaginatorSchema, ParamValueSchema, PartitionFormatSchema,
-  PartitionModeSchema, ResponseActionSchema, SortModeSchema
+  PartitionModeSchema, ResponseActionSchema, RowFlattenSchema, SortModeSchema
 } from '../engine/declarations.js'
 import { RateBudgetSchema, RateLimitHeadersSchema, RetryOptionsSchema, ScopesSchema } from '../engine/client-options.js'
 import { schemaProblems } from '../engine/schema-problems.js'
@@ -96,6 +96,16 @@ export const AuthDeclSchema = Type.Union([
 ], { title: 'AuthDecl' })
 export type AuthDecl = DeepReadonly<Static<typeof AuthDeclSchema>>
 
+/**
+ * A rate budget whose request count may come from the form (a number or select field; empty → its
+ * `default`), for vendors whose limit depends on the account (Stripe: 25/s in test mode, 100/s live).
+ */
+export const BudgetDeclSchema = Type.Object({
+  ...RateBudgetSchema.properties,
+  reservoir: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), FieldRefSchema]))
+}, { ...strict, title: 'BudgetDecl' })
+export type BudgetDecl = Static<typeof BudgetDeclSchema>
+
 export const ClientDeclSchema = Type.Object({
   baseUrl: Type.Object({
     /** The vendor's API root, e.g. `https://api.github.com`. The operator's UPSTREAM_BASE_URLS replaces it. */
@@ -112,12 +122,18 @@ export const ClientDeclSchema = Type.Object({
   pathParams: Type.Optional(Type.Record(Type.String(), TextValueSchema)),
   /** Query params on every endpoint request (endpoint params win). */
   params: Type.Optional(Type.Record(Type.String(), ParamRefSchema)),
-  /** Budgets by rate-limit class; `default` applies to endpoints without a `rateLimitClass`. */
-  budgets: Type.Optional(Type.Record(Type.String(), RateBudgetSchema)),
+  /**
+   * Budgets by rate-limit class: one window, or a list of windows that all apply (a burst and a steady
+   * window); `default` applies to endpoints without a `rateLimitClass`. A window's reservoir may come
+   * from a form field.
+   */
+  budgets: Type.Optional(Type.Record(Type.String(), Type.Union([BudgetDeclSchema, Type.Array(BudgetDeclSchema, { minItems: 1, maxItems: 4 })]))),
   rateLimitHeaders: Type.Optional(RateLimitHeadersSchema),
   /** Statuses besides 429 that mean "rate limited" when the remaining header says 0 (GitHub: 403). */
   rateLimitStatuses: Type.Optional(Type.Array(Type.Integer({ minimum: 400, maximum: 599 }))),
-  retry: Type.Optional(RetryOptionsSchema)
+  retry: Type.Optional(RetryOptionsSchema),
+  /** Response header with the vendor's per-response retry hint (`Stripe-Should-Retry`); see engine README. */
+  retryHintHeader: Type.Optional(Type.String({ minLength: 1 }))
 }, { ...strict, title: 'ClientDecl' })
 export type ClientDecl = DeepReadonly<Static<typeof ClientDeclSchema>>
 
@@ -135,9 +151,12 @@ const EndpointParts = {
   headers: Type.Optional(Type.Record(Type.String(), TextValueSchema)),
   dataSelector: Type.Optional(Type.String()),
   dataSelectorRequired: Type.Optional(Type.Boolean()),
+  flatten: Type.Optional(RowFlattenSchema),
   paginator: Type.Optional(PaginatorSchema),
   /** `null` opts an endpoint out of the defaults' page size (a single-object endpoint). */
   pageSize: Type.Optional(Type.Union([PageSizeSchema, Type.Object({ param: Type.String(), value: FieldRefSchema }, strict), Type.Null()])),
+  firstPageOnlyParams: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  stopOnShortPage: Type.Optional(Type.Boolean()),
   incrementalFields: Type.Optional(Type.Array(IncrementalFieldSchema)),
   supportsAppend: Type.Optional(Type.Boolean()),
   primaryKeys: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
@@ -164,10 +183,27 @@ const EndpointParts = {
 export const EndpointDefaultsSchema = Type.Object(EndpointParts, { ...strict, title: 'EndpointDefaults' })
 export type EndpointDefaults = DeepReadonly<Static<typeof EndpointDefaultsSchema>>
 
+/**
+ * Endpoint keys for configs where a form choice changes what the API answers (Typeform: with partial
+ * responses included, since/until filter on landed_at instead of submitted_at). A variant applies when
+ * the config's `when.field` is one of `when.is`; matching variants apply in order over the endpoint,
+ * merged as the endpoint is over the defaults. Table lists and syncs for that config see the result.
+ */
+export const EndpointVariantSchema = Type.Object({
+  when: Type.Object({
+    /** A form field (dotted for a nested one). */
+    field: Type.String({ minLength: 1 }),
+    is: Type.Union([Type.String(), Type.Array(Type.String(), { minItems: 1 })])
+  }, strict),
+  ...EndpointParts
+}, { ...strict, title: 'EndpointVariant' })
+export type EndpointVariant = DeepReadonly<Static<typeof EndpointVariantSchema>>
+
 export const DefinitionEndpointSchema = Type.Object({
   /** Table name (snake_case). */
   name: Type.String({ pattern: '^[a-z][a-z0-9_]*$' }),
-  ...EndpointParts
+  ...EndpointParts,
+  variants: Type.Optional(Type.Array(EndpointVariantSchema))
 }, { ...strict, title: 'DefinitionEndpoint' })
 export type DefinitionEndpoint = DeepReadonly<Static<typeof DefinitionEndpointSchema>>
 
@@ -232,13 +268,20 @@ export type CheckDecl = DeepReadonly<Static<typeof CheckSchema>>
 /**
  * How a failure is told to the user and whether a sync runner should retry it. Matched on the error's
  * stable `code` and upstream `status`, plus (where a vendor needs it) a substring of the vendor's own
- * message; the first rule that matches wins. `message: null` keeps the engine's message; `{error}` in a
- * message stands for it.
+ * message; the first rule that matches wins. `message: null` keeps the engine's message; in a message,
+ * `{error}` stands for it and `{path}` for the upstream path that failed (e.g. `/v1/charges`: the resource a
+ * key may not read).
  */
 export const ErrorRuleSchema = Type.Object({
   code: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
   status: Type.Optional(Type.Union([Type.Integer(), Type.Array(Type.Integer())])),
   vendorMessage: Type.Optional(Type.String()),
+  /**
+   * A regular expression (case-insensitive) the vendor's message must match; its first group, which
+   * may only hold letters, digits, `_`, `.`, `:` and `-`, fills `{match}` in the message — a permission
+   * name such as Stripe's `rak_charge_read`, never the vendor's free text.
+   */
+  vendorPattern: Type.Optional(Type.String({ minLength: 1 })),
   message: Type.Union([Type.String(), Type.Null()]),
   /** Default false: a rule names a permanent failure. */
   retryable: Type.Optional(Type.Boolean())

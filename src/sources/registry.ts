@@ -8,6 +8,9 @@ import type { AnySource } from './types.js'
 import { demoSource } from './demo/source.js'
 import { githubSource } from './github/source.js'
 import { sentrySource } from './sentry/source.js'
+import { stripeSource } from './stripe/source.js'
+import { klaviyoSource } from './klaviyo/source.js'
+import { typeformSource } from './typeform/source.js'
 import { customRestSource } from '../manifests/custom-rest.js'
 
 /** Every source the service offers. Keep this list the only registration point. */
@@ -15,6 +18,9 @@ export const SOURCES: readonly AnySource[] = [
   demoSource,
   githubSource,
   sentrySource,
+  stripeSource,
+  klaviyoSource,
+  typeformSource,
   customRestSource
 ]
 

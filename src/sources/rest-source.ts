@@ -8,14 +8,15 @@ import { existsSync, readFileSync } from 'node:fs'
 import {
   compiledTemplate, defineEndpoints, getPath, interpolatedText, InterpolationError, type ClientOptions, type Endpoint, type PagesOptions, type Page, type Params, type RestClient, type Row
 } from '../engine/index.js'
-import type { AuthConfig } from '../engine/client-options.js'
+import type { AuthConfig, RateBudget, RateBudgetEntry } from '../engine/client-options.js'
 import { ValidationError } from '../errors.js'
 import { assertFieldDecls } from './config.js'
 import { checkPipelineInputs, findEndpoint, responseMetadata, schemasFromEndpoints } from './tables.js'
 import { runCheck } from './check.js'
 import { chooseBaseUrl, sourceClient } from './client.js'
 import {
-  DefinitionError, definitionSchemaProblems, type AuthDecl, type ExpressionRef, type DefinitionEndpoint, type ParamRef, type SourceDefinition, type TextValue
+  DefinitionError, definitionSchemaProblems, type AuthDecl, type BudgetDecl, type ExpressionRef, type DefinitionEndpoint, type EndpointDefaults, type EndpointVariant,
+  type ParamRef, type SourceDefinition, type TextValue
 } from './definition.js'
 import type { ConfigOf, FieldDecl, SourceConfig } from './fields.js'
 import type { CredentialCheck, PipelineInputs, Source, SourceContext, SourceRoutes } from './types.js'
@@ -142,18 +143,54 @@ function resolveAuth (auth: AuthDecl, scope: Scope): AuthConfig {
   }
 }
 
+/** Budgets for one config: a reservoir taken from a form field becomes that number (empty: the reference's default). */
+export function resolveBudgets (budgets: Readonly<Record<string, Readonly<BudgetDecl> | ReadonlyArray<Readonly<BudgetDecl>>>>, config: AnyConfig): Record<string, RateBudgetEntry> {
+  const resolve = ({ reservoir, ...rest }: Readonly<BudgetDecl>): RateBudget => {
+    if (reservoir === undefined || typeof reservoir === 'number') return { ...rest, ...(reservoir === undefined ? {} : { reservoir }) }
+    const found = getPath(config, reservoir.field)
+    const value = Number(isEmpty(found) ? reservoir.default : found)
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new ValidationError([{ path: `/config/${reservoir.field.replaceAll('.', '/')}`, message: 'must be a whole number of requests, at least 1' }])
+    }
+    return { ...rest, reservoir: value }
+  }
+  const out: Record<string, RateBudgetEntry> = {}
+  for (const [name, entry] of Object.entries(budgets)) out[name] = Array.isArray(entry) ? entry.map(resolve) : resolve(entry as Readonly<BudgetDecl>)
+  return out
+}
+
+/** `top` over `base`: params and headers merge key by key (top wins), response actions are top's first, the rest is replaced. */
+function overlay<B extends EndpointDefaults, T extends EndpointDefaults> (base: B, top: T): B & T {
+  return {
+    ...base,
+    ...top,
+    ...(base.params === undefined && top.params === undefined ? {} : { params: { ...base.params, ...top.params } }),
+    ...(base.headers === undefined && top.headers === undefined ? {} : { headers: { ...base.headers, ...top.headers } }),
+    ...(base.responseActions === undefined || top.responseActions === undefined
+      ? {}
+      : { responseActions: [...top.responseActions, ...base.responseActions] })
+  }
+}
+
 /** An endpoint with the definition's defaults applied (refs still unresolved). */
 function withDefaults (definition: SourceDefinition, endpoint: DefinitionEndpoint): DefinitionEndpoint {
-  const defaults = definition.defaults ?? {}
-  return {
-    ...defaults,
-    ...endpoint,
-    ...(defaults.params === undefined && endpoint.params === undefined ? {} : { params: { ...defaults.params, ...endpoint.params } }),
-    ...(defaults.headers === undefined && endpoint.headers === undefined ? {} : { headers: { ...defaults.headers, ...endpoint.headers } }),
-    ...(defaults.responseActions === undefined || endpoint.responseActions === undefined
-      ? {}
-      : { responseActions: [...endpoint.responseActions, ...defaults.responseActions] })
-  }
+  return overlay(definition.defaults ?? {}, endpoint)
+}
+
+function variantApplies (variant: EndpointVariant, config: AnyConfig): boolean {
+  const value = getPath(config, variant.when.field)
+  const wanted: readonly string[] = typeof variant.when.is === 'string' ? [variant.when.is] : variant.when.is
+  return !isEmpty(value) && wanted.includes(String(value))
+}
+
+/** The endpoint for one config: defaults, the endpoint, then each variant whose `when` the config meets (refs still unresolved). */
+function endpointFor (definition: SourceDefinition, endpoint: DefinitionEndpoint, config: AnyConfig): DefinitionEndpoint {
+  const { variants, ...own } = withDefaults(definition, endpoint)
+  return (variants ?? []).reduce<DefinitionEndpoint>((merged, variant) => {
+    if (!variantApplies(variant, config)) return merged
+    const { when: _when, ...parts } = variant
+    return overlay(merged, parts)
+  }, own)
 }
 
 /** The engine declaration of an endpoint for one config: client params first, then the endpoint's. */
@@ -179,6 +216,24 @@ function fieldNames (fields: readonly FieldDecl[], prefix = ''): string[] {
     if (field.type === 'switch-group') return [name, ...fieldNames(field.fields, `${name}.`)]
     return [name]
   })
+}
+
+/** A variant's `when` must name a form field and, for a select, values among its options. */
+function variantProblems (fields: readonly FieldDecl[], variant: EndpointVariant, pointer: string): string[] {
+  const field = findField(fields, variant.when.field)
+  if (field === undefined) return [`${pointer}/field: no form field "${variant.when.field}"`]
+  if (field.type !== 'select') return []
+  const options = new Set(field.options.map((o) => o.value))
+  const wanted: readonly string[] = typeof variant.when.is === 'string' ? [variant.when.is] : variant.when.is
+  return wanted.filter((value) => !options.has(value)).map((value) => `${pointer}/is: "${value}" is not an option of select "${field.name}"`)
+}
+
+function findField (fields: readonly FieldDecl[], dotted: string): FieldDecl | undefined {
+  const [head, ...rest] = dotted.split('.')
+  const field = fields.find((f) => f.name === head)
+  if (field === undefined || rest.length === 0) return field
+  const nested = field.type === 'select' ? field.options.flatMap((o) => o.fields ?? []) : field.type === 'switch-group' ? field.fields : []
+  return findField(nested, rest.join('.'))
 }
 
 /** References between parts of a definition that the schema cannot see. */
@@ -209,8 +264,19 @@ function crossReferenceProblems (definition: SourceDefinition): string[] {
   collect('/check', definition.check)
   definition.endpoints.forEach((endpoint, i) => {
     for (const key of ['params', 'headers', 'pageSize'] as const) collect(`/endpoints/${i}/${key}`, endpoint[key])
+    ;(endpoint.variants ?? []).forEach((variant, j) => {
+      for (const key of ['params', 'headers', 'pageSize'] as const) collect(`/endpoints/${i}/variants/${j}/${key}`, variant[key])
+      problems.push(...variantProblems(definition.fields, variant, `/endpoints/${i}/variants/${j}/when`))
+      const parent = variant.fanOut?.parent
+      if (parent !== undefined && !endpointNames.has(parent) && parents[parent] === undefined) {
+        problems.push(`/endpoints/${i}/variants/${j}/fanOut/parent: "${parent}" is neither a table nor a static parent list`)
+      }
+    })
   })
   for (const key of ['params', 'headers', 'pageSize'] as const) collect(`/defaults/${key}`, definition.defaults?.[key])
+  for (const match of definition.client.baseUrl.default.matchAll(/\{([A-Za-z0-9_.]+)\}/g)) {
+    if (match[1] !== 'service_origin') refs.push({ pointer: '/client/baseUrl/default', value: match[1] })
+  }
   for (const ref of refs) if (!fields.has(ref.value as string)) problems.push(`${ref.pointer}: no form field "${String(ref.value)}"`)
   if (definition.client.baseUrl.field !== undefined && !fields.has(definition.client.baseUrl.field)) {
     problems.push(`/client/baseUrl/field: no form field "${definition.client.baseUrl.field}"`)
@@ -225,6 +291,10 @@ function crossReferenceProblems (definition: SourceDefinition): string[] {
       problems.push(`/endpoints/${i}/fanOut/parent: "${parent}" is neither a table nor a static parent list`)
     }
   })
+  for (const [i, rule] of (definition.errors ?? []).entries()) {
+    if (rule.vendorPattern === undefined) continue
+    try { new RegExp(rule.vendorPattern, 'i') } catch { problems.push(`/errors/${i}/vendorPattern: not a regular expression`) }
+  }
   definition.check.steps.forEach((step, i) => {
     if (step.forEachParent !== undefined && parents[step.forEachParent] === undefined) {
       problems.push(`/check/steps/${i}/forEachParent: no static parent list "${step.forEachParent}"`)
@@ -246,9 +316,17 @@ export function checkDefinition (value: unknown, where?: string): SourceDefiniti
   try { assertFieldDecls(definition.fields) } catch (error) { problems.push(`/fields: ${(error as Error).message}`) }
   if (problems.length === 0) {
     // The engine's own checks on every endpoint, with references at their defaults or stand-ins.
-    const scope: Scope = { config: standInConfig(definition.fields), serviceOrigin: DEFAULT_SERVICE_ORIGIN }
+    const config = standInConfig(definition.fields)
+    const scope: Scope = { config, serviceOrigin: DEFAULT_SERVICE_ORIGIN }
     try {
-      defineEndpoints(definition.endpoints.map((e) => materialise(definition, withDefaults(definition, e), scope)))
+      defineEndpoints(definition.endpoints.map((e) => materialise(definition, endpointFor(definition, e, config), scope)))
+      // Each variant, with its condition met (a config choosing it).
+      for (const endpoint of definition.endpoints) {
+        for (const variant of endpoint.variants ?? []) {
+          const chosen = { ...config, [variant.when.field]: typeof variant.when.is === 'string' ? variant.when.is : variant.when.is[0] }
+          defineEndpoints([materialise(definition, endpointFor(definition, endpoint, chosen), { ...scope, config: chosen })])
+        }
+      }
     } catch (error) {
       problems.push(...(error as Error).message.split('\n').slice(1).map((line) => `/endpoints/${line}`))
     }
@@ -326,7 +404,7 @@ export interface RestSource<Fs extends readonly FieldDecl[]> extends Source<Fs> 
 
 export function defineRestSource<const D extends SourceDefinition> (input: D, hooks: SourceHooks = {}, options: RestSourceOptions = {}): RestSource<D['fields']> {
   const definition = checkDefinition(input, `definition of source "${String((input as { name?: unknown }).name)}"`)
-  const staticCatalog = defineEndpoints(definition.endpoints.map((e) => materialise(definition, withDefaults(definition, e), { config: {}, serviceOrigin: DEFAULT_SERVICE_ORIGIN })))
+  const staticCatalog = defineEndpoints(definition.endpoints.map((e) => materialise(definition, endpointFor(definition, e, {}), { config: {}, serviceOrigin: DEFAULT_SERVICE_ORIGIN })))
   const fields = definition.fields as unknown as D['fields']
   const iconFile = `${kebabCase(definition.name)}.svg`
   const icon = definition.icon === undefined ? undefined : loadIcon(options.baseDir, definition.icon)
@@ -346,16 +424,17 @@ export function defineRestSource<const D extends SourceDefinition> (input: D, ho
       ...(client.allowedOrigins === undefined ? {} : { allowedOrigins: [baseUrl, ...client.allowedOrigins] }),
       auth: resolveAuth(client.auth, scope),
       ...(client.headers === undefined ? {} : { headers: resolveRecord(client.headers, (v) => resolveText(v, scope)) }),
-      ...(client.budgets === undefined ? {} : { budgets: client.budgets }),
+      ...(client.budgets === undefined ? {} : { budgets: resolveBudgets(client.budgets, config) }),
       ...(client.rateLimitHeaders === undefined ? {} : { rateLimitHeaders: client.rateLimitHeaders }),
       ...(client.rateLimitStatuses === undefined ? {} : { rateLimitStatuses: client.rateLimitStatuses }),
-      ...(client.retry === undefined ? {} : { retry: client.retry })
+      ...(client.retry === undefined ? {} : { retry: client.retry }),
+      ...(client.retryHintHeader === undefined ? {} : { retryHintHeader: client.retryHintHeader })
     } as ClientOptions
     return hooks.clientOptions?.(options, config, ctx) ?? options
   }
   const clientFor = (config: AnyConfig, ctx: SourceContext): RestClient => sourceClient(clientOptions(config, ctx), ctx)
   const catalogFor = (config: AnyConfig, ctx: SourceContext): Endpoint[] =>
-    definition.endpoints.map((e) => materialise(definition, withDefaults(definition, e), scopeOf(config, ctx)))
+    definition.endpoints.map((e) => materialise(definition, endpointFor(definition, e, config), scopeOf(config, ctx)))
   const parentsFor = (config: AnyConfig): Record<string, Row[]> | undefined => {
     const names = Object.keys(definition.parents ?? {})
     if (names.length === 0) return undefined
@@ -399,18 +478,18 @@ export function defineRestSource<const D extends SourceDefinition> (input: D, ho
         pathParams: pathParamsFor(cfg, ctx) ?? {}
       })
     },
-    getSchemas: async (config) => {
-      if (config !== null) {
-        const cfg = normalise(config as AnyConfig)
-        parentsFor(cfg) // an unusable parent list is reported here too
-      }
-      return schemasFromEndpoints(staticCatalog)
+    getSchemas: async (config, ctx) => {
+      if (config === null) return schemasFromEndpoints(staticCatalog)
+      const cfg = normalise(config as AnyConfig)
+      parentsFor(cfg) // an unusable parent list is reported here too
+      // The config's own declarations: a variant may change a table's incremental fields.
+      return schemasFromEndpoints(catalogFor(cfg, ctx))
     },
     sourceForPipeline: async (config, inputs, ctx) => {
       const cfg = normalise(config as AnyConfig)
-      const field = checkPipelineInputs(findEndpoint(staticCatalog, inputs.schema, definition.name), inputs)
       const catalog = catalogFor(cfg, ctx)
       const endpoint = findEndpoint(catalog, inputs.schema, definition.name)
+      const field = checkPipelineInputs(endpoint, inputs)
       const parents = parentsFor(cfg)
       const pathParams = pathParamsFor(cfg, ctx)
       const pagesOptions: PagesOptions = {

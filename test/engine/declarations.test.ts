@@ -17,6 +17,7 @@ t.test('bad declarations fail with every problem named', async (t) => {
     [{ ...base, paginator: { type: 'offset', offsetParam: 'o', limitParam: 'l', limit: 10, totalPath: 't', totalHeader: 'x' } }, /at most one of totalPath/],
     [{ ...base, fanOut: { parent: 'p', resolveParam: 'repo', resolveField: 'id' } }, /has no \{repo\} placeholder/],
     [{ ...base, incrementalFields: [{ field: 'u', type: 'datetime', converter: { template: 'gt(u)' } }] }, /template has no \{value\}/],
+    [{ ...base, stopOnShortPage: true }, /stopOnShortPage: needs a pageSize/],
     [{ ...base, paginator: { type: 'nope' } }, /items\/paginator/],
     [{ ...base, primaryKeys: [] }, /items\/primaryKeys/]
   ]

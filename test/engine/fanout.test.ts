@@ -194,3 +194,44 @@ t.test('a parent list that changed since the state was taken restarts that child
   t.same(changed.rows.map((r) => r.id), ISSUES.ios!.map((i) => i.id), 'ios from its first page')
   t.match(run.events.find((e) => e.event === 'resume_parent_changed'), { level: 'warn', parent: 'projects:ios', expected: 'projects:api' })
 })
+
+t.test('a descending child stops per parent once a whole page is older than the watermark, and the next parent walks on', async (t) => {
+  // Newest first, two a page: parent "a" has 3 rows at or after the watermark, parent "b" 7.
+  const newer: Record<string, number> = { a: 3, b: 7 }
+  const watermark = Date.UTC(2024, 5, 1)
+  const rowsOf = (parent: string): Array<{ id: string, at: string }> => Array.from({ length: 12 }, (_, i) => ({
+    id: `${parent}-${i}`,
+    at: new Date(watermark + (newer[parent]! - 1 - i) * 60_000).toISOString()
+  }))
+  const fake = await startRestFake({
+    'GET /feeds/:parent/items': (req) => {
+      const all = rowsOf(req.params.parent ?? '')
+      const from = req.query.has('before') ? all.findIndex((r) => r.id === req.query.get('before')) + 1 : 0
+      return { json: all.slice(from, from + 2) }
+    }
+  })
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const endpoint: Endpoint = {
+    name: 'items',
+    primaryKeys: ['id'],
+    path: '/feeds/{parent}/items',
+    paginator: { type: 'last_record_cursor', recordField: 'id', param: 'before' },
+    sortMode: 'desc',
+    incrementalFields: [{ field: 'at', type: 'datetime' }],
+    fanOut: { parent: 'feeds', resolveParam: 'parent', resolveField: 'key', concurrency: 2 }
+  }
+  const client = services.createClient({ source: 'Feeds', baseUrl: fake.url, auth: { type: 'none' } }, testRun())
+  const { rows } = await collect(client.pages(endpoint, {
+    parents: { feeds: [{ key: 'a' }, { key: 'b' }] },
+    incremental: { field: 'at', lastValue: new Date(watermark).toISOString() }
+  }))
+  // a: pages [0,1] [2,3] [4,5]; the third is wholly older. b: [0,1] … [6,7] [8,9]; the fifth is wholly older.
+  t.equal(fake.hits('/feeds/a/items').length, 3, 'parent a stopped after its first wholly older page')
+  t.equal(fake.hits('/feeds/b/items').length, 5, 'parent b walked on to its own stop')
+  const ids = new Set(rows.map((r) => r.id))
+  for (const parent of ['a', 'b']) {
+    t.ok(rowsOf(parent).slice(0, newer[parent]).every((r) => ids.has(r.id)), `every row of ${parent} at or after the watermark`)
+  }
+  t.notOk(rows.some((r) => r.id === 'a-4' || r.id === 'b-8'), 'rows of a wholly older page are not emitted')
+})

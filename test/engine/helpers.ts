@@ -21,3 +21,14 @@ export async function collect (pages: AsyncIterable<Page>): Promise<{ pages: Pag
   for await (const page of pages) out.push(page)
   return { pages: out, rows: out.flatMap((p) => p.rows) }
 }
+
+/** Largest number of arrival times within any window of `ms`. */
+export function peakInWindow (times: readonly number[], ms: number): number {
+  const sorted = [...times].sort((a, b) => a - b)
+  let peak = 0
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while ((sorted[i] as number) - (sorted[j] as number) >= ms) j++
+    peak = Math.max(peak, i - j + 1)
+  }
+  return peak
+}

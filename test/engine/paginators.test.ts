@@ -124,6 +124,27 @@ const cases: Case[] = [
     requests: 3
   },
   {
+    name: 'last record cursor with first-page-only filters and a short-page stop (Typeform since + before=<token>)',
+    endpoint: {
+      path: '/forms/f1/responses',
+      paginator: { type: 'last_record_cursor', recordField: 'id', param: 'before' },
+      params: { since: '2023-12-01T00:00:00', until: null },
+      firstPageOnlyParams: ['since', 'until'],
+      stopOnShortPage: true,
+      dataSelector: 'items',
+      pageSize: { param: 'page_size', value: SIZE }
+    },
+    routes: () => ({
+      'GET /forms/f1/responses': (req) => {
+        // Typeform refuses the time filters together with a token; the last page is short (7 rows, 3 a page).
+        if (req.query.has('before') && (req.query.has('since') || req.query.has('until'))) return { status: 400, json: { code: 'VALIDATION_ERROR', description: 'since cannot be used with before' } }
+        if (!req.query.has('before') && req.query.get('since') !== '2023-12-01T00:00:00') return { status: 400, json: { code: 'VALIDATION_ERROR', description: 'first page without its filter' } }
+        return { json: { items: slice(indexAfter(req.query.get('before'))) } }
+      }
+    }),
+    requests: 3
+  },
+  {
     name: 'offset with a total in the body',
     endpoint: { path: '/records', paginator: { type: 'offset', offsetParam: 'offset', limitParam: 'limit', limit: SIZE, totalPath: 'total' }, dataSelector: 'records' },
     routes: () => ({

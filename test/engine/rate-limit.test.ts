@@ -2,18 +2,7 @@
 import t from 'tap'
 import { LimiterRegistry } from '../../src/engine/rate-limit.js'
 import { startRestFake, type FakeResponse } from '../fakes/rest-fake.js'
-import { testRun, testServices } from './helpers.js'
-
-/** Largest number of arrivals within any window of `ms`. */
-function peakInWindow (times: number[], ms: number): number {
-  const sorted = [...times].sort((a, b) => a - b)
-  let peak = 0
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while ((sorted[i] as number) - (sorted[j] as number) >= ms) j++
-    peak = Math.max(peak, i - j + 1)
-  }
-  return peak
-}
+import { peakInWindow, testRun, testServices } from './helpers.js'
 
 // 3 requests per 600 ms. Timestamps are taken at the fake, which shares the event loop with the
 // client: assertions leave 150 ms for arrival jitter under load. The limiter's own start times are

@@ -91,12 +91,12 @@ t.test('a cancelled run sends no further requests and cancels queued limiter job
   t.equal(fake.requests.length, sent, 'no request after the abort')
   t.ok(sent <= 5, `at most a bounded look-ahead was in flight (${sent})`)
 
-  const slow = await startRestFake({ 'GET /slow': async () => { await new Promise((resolve) => setTimeout(resolve, 100)); return { json: {} } } })
-  t.teardown(async () => { await slow.close() })
   const queued = new AbortController()
+  // Cancelled while the first request is at the upstream (not after a fixed delay: under load it may not be there yet).
+  const slow = await startRestFake({ 'GET /slow': async () => { queued.abort(); await new Promise((resolve) => setTimeout(resolve, 100)); return { json: {} } } })
+  t.teardown(async () => { await slow.close() })
   const limited = services.createClient({ source: 'Q', baseUrl: slow.url, auth: { type: 'none' }, budgets: { default: { maxConcurrent: 1 } } }, testRun(queued.signal))
   const calls = Array.from({ length: 5 }, async () => await limited.request({ method: 'GET', path: '/slow' }))
-  setTimeout(() => { queued.abort() }, 30)
   const results = await Promise.allSettled(calls)
   t.ok(results.every((r) => r.status === 'rejected' && r.reason instanceof AbortedError), 'every call rejects with AbortedError')
   await new Promise((resolve) => setTimeout(resolve, 200))

@@ -55,7 +55,8 @@ export function isoSeconds (ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 }
 
-function rng (seed: number): () => number {
+/** Mulberry32: a small deterministic PRNG (the Stripe fake's data uses it too). */
+export function rng (seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6D2B79F5) >>> 0

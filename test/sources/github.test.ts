@@ -16,6 +16,7 @@ import { GITHUB_ENDPOINTS, REVIEW_PAGE_CAP } from '../../src/sources/github/sett
 import { githubSource } from '../../src/sources/github/source.js'
 import type { PipelineInputs, SourceContext } from '../../src/sources/types.js'
 import { startFakeGithub, type FakeGithub, type FakeRepo } from '../fakes/github.js'
+import { matchesShape } from '../helpers/shapes.js'
 
 const REPOS = ['octo-org/alpha', 'octo-org/beta', 'octo-org/empty']
 const checkLine = Compile(SyncLineSchema)
@@ -307,19 +308,6 @@ const SHAPES: Record<string, Record<string, unknown>> = {
   issue_comments: { id: Number, body: String, issue_url: String, updated_at: String },
   workflow_runs: { id: Number, status: String, run_number: Number, created_at: String },
   pull_request_reviews: { id: Number, state: String, pull_request_number: Number, submitted_at: String }
-}
-
-/** `value` has every field of `shape`: constructors stand for a type, objects recurse. */
-function matchesShape (value: unknown, shape: Record<string, unknown>): boolean {
-  if (typeof value !== 'object' || value === null) return false
-  const record = value as Record<string, unknown>
-  return Object.entries(shape).every(([key, expected]) => {
-    const actual = record[key]
-    if (expected === String) return typeof actual === 'string'
-    if (expected === Number) return typeof actual === 'number'
-    if (expected === Boolean) return typeof actual === 'boolean'
-    return matchesShape(actual, expected as Record<string, unknown>)
-  })
 }
 
 function expectedCount (table: string): number {

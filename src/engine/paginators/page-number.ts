@@ -15,11 +15,10 @@ export function pageNumberPaginator (decl: Static<typeof PageNumberPaginatorSche
   }
   return {
     first: (request) => withParam(request, decl.pageParam, pageOf(request.params)),
-    next ({ request, response, rows }) {
+    next ({ request, response }) {
       const page = pageOf(request.params)
       const rawTotal = decl.totalPagesPath === undefined ? undefined : getPath(response.body, decl.totalPagesPath)
       const totalPages = typeof rawTotal === 'number' ? rawTotal : typeof rawTotal === 'string' && /^\d+$/.test(rawTotal) ? Number(rawTotal) : undefined
-      if (totalPages === undefined && decl.pageSize !== undefined && rows.length < decl.pageSize) return []
       let last = decl.maxPage ?? Number.POSITIVE_INFINITY
       if (totalPages !== undefined) last = Math.min(last, base + totalPages - 1)
       const out = []
