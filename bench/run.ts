@@ -3,7 +3,7 @@
  *
  * Runs the selected scenarios (default: all) one after another, prints a table, and writes the raw
  * figures to bench/results/latest.json (a complete default run: it also replaces the results block
- * of bench/README.md), latest-quick.json (--quick) or latest-partial.json (anything else). Scenarios: links, pages, fanout, memory, metadata, first-row.
+ * of bench/README.md), latest-quick.json (--quick) or latest-partial.json (anything else). Scenarios: links, pages, fanout, memory, metadata, first-row, manifest.
  * Every helper process is stopped at the end; a watchdog ends a run that hangs.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -13,6 +13,7 @@ import { renderMarkdown, renderTable, type ScenarioReport } from './lib/report.j
 import { fanOutScenario } from './scenarios/fanout.js'
 import { firstRowScenario } from './scenarios/first-row.js'
 import { linkListScenario } from './scenarios/link-list.js'
+import { manifestScenario } from './scenarios/manifest.js'
 import { memoryScenario } from './scenarios/memory.js'
 import { metadataScenario } from './scenarios/metadata.js'
 import { pageNumberScenario } from './scenarios/page-number.js'
@@ -23,7 +24,8 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioReport>> 
   fanout: fanOutScenario,
   memory: memoryScenario,
   metadata: metadataScenario,
-  'first-row': firstRowScenario
+  'first-row': firstRowScenario,
+  manifest: manifestScenario
 }
 
 const WATCHDOG_MS = 20 * 60_000

@@ -17,12 +17,14 @@ import { Lifecycle } from './plugins/lifecycle.js'
 import { clientErrorHandler, documentProblems, frameworkErrorHandler, registerProblemHandlers } from './plugins/problems.js'
 import { assetRoutes } from './routes/assets.js'
 import { catalogRoutes } from './routes/catalog.js'
+import { definitionSchemaRoutes } from './routes/definition-schema.js'
 import { credentialRoutes } from './routes/credentials.js'
 import { healthRoutes } from './routes/health.js'
 import { schemaRoutes } from './routes/schemas.js'
 import { syncRoutes } from './routes/sync.js'
 import { loadSettings, SettingsError, type Settings } from './settings.js'
-import { createRegistry, sourceRegistry, type SourceRegistry } from './sources/registry.js'
+import { loadManifestsDir } from './manifests/folder.js'
+import { createRegistry, SOURCES, sourceRegistry, type SourceRegistry } from './sources/registry.js'
 import type { AnySource } from './sources/types.js'
 import { randomBytes } from 'node:crypto'
 import { generateResumeSecret, ResumeTokens } from './sync/resume-state.js'
@@ -87,7 +89,10 @@ function checkUpstreamNames (settings: Settings, registry: SourceRegistry): void
 
 export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
   const settings = loadSettings({}, options.settings)
-  const registry = options.sources === undefined ? sourceRegistry() : createRegistry(options.sources)
+  const manifests = settings.MANIFESTS_DIR === '' ? [] : loadManifestsDir(settings.MANIFESTS_DIR, (options.sources ?? SOURCES).map((s) => s.name))
+  const registry = options.sources === undefined && manifests.length === 0
+    ? sourceRegistry()
+    : createRegistry([...(options.sources ?? SOURCES), ...manifests.map((m) => m.source)])
   checkUpstreamNames(settings, registry)
   const logger = options.logger ?? createLogger({
     level: settings.LOG_LEVEL,
@@ -123,6 +128,10 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
   await services.sharedBudget?.whenConnected(REDIS_STARTUP_WAIT_MS)
   app.decorate('settings', settings)
   app.decorate('registry', registry)
+  for (const manifest of manifests) {
+    app.log.info({ source: manifest.source.name, file: manifest.file, format: manifest.format, tables: manifest.definition.endpoints.length }, 'definition loaded')
+    for (const { stream, reason } of manifest.unavailable) app.log.warn({ source: manifest.source.name, file: manifest.file, stream, reason }, 'stream unavailable')
+  }
   app.decorate('engine', services)
   // Only the service's own clients know it; accepted by source routes (never by /v1).
   const serviceToken = settings.API_TOKENS.length > 0 ? randomBytes(32).toString('base64url') : undefined
@@ -154,6 +163,7 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
 
   await app.register(healthRoutes)
   await app.register(assetRoutes)
+  await app.register(definitionSchemaRoutes)
   await app.register(async (v1) => {
     protectScope(v1, settings.API_TOKENS)
     documentProblems(v1, 503) // every /v1 route refuses new work while draining (onRequest hook above)

@@ -5,6 +5,7 @@
  */
 import { pathToFileURL } from 'node:url'
 import { buildApp, type App, type BuildAppOptions } from './app.js'
+import { ManifestsLoadError } from './manifests/folder.js'
 import { exposureProblem, loadSettings, SettingsError, type Settings } from './settings.js'
 
 export class ExposureError extends Error {
@@ -60,7 +61,7 @@ async function main (): Promise<void> {
   try {
     app = await startServer({ settings })
   } catch (error) {
-    if (error instanceof ExposureError || error instanceof SettingsError) {
+    if (error instanceof ExposureError || error instanceof SettingsError || error instanceof ManifestsLoadError) {
       process.stderr.write(`${error.message}\n`)
       process.exit(2)
     }

@@ -46,6 +46,10 @@ export const SettingsSchema = Type.Object({
     maximum: 1000,
     default: 2,
     description: 'With REDIS_URL, while Redis is unreachable each replica uses its source budgets divided by this: set it to the number of replicas.'
+  }),
+  MANIFESTS_DIR: Type.String({
+    default: '',
+    description: 'Folder of source definitions loaded at start: every *.json, *.yaml and *.yml file (our definition format or an Airbyte low-code manifest) becomes a source. Empty: none.'
   })
 })
 export type Settings = Static<typeof SettingsSchema>

@@ -8,6 +8,7 @@
  */
 import Type, { type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
+import { compiledTemplate, InterpolationError } from './interpolation/index.js'
 import { schemaProblems } from './schema-problems.js'
 
 /** Every declaration object is closed: an unknown key (a typo such as `pagecap`) is a load error. */
@@ -85,6 +86,25 @@ export const PageNumberPaginatorSchema = Type.Object({
   maxPage: Type.Optional(Type.Integer({ minimum: 0 }))
 }, strict)
 
+/**
+ * The next page token is an interpolated `{{ … }}` expression (Airbyte's CursorPagination), compiled
+ * once and evaluated once per page against `response` (the body), `headers` (lower-cased, with `link`
+ * parsed by rel), `last_record`, `last_page_size`, `next_page_token` (the token just sent) and
+ * `variables`. An empty token, or a true `stopCondition`, stops. The token goes back as a query
+ * param, a header, a JSON body field, or (`url`) as the next URL itself — which the origin pinning
+ * checks like any other URL.
+ */
+export const ExpressionPaginatorSchema = Type.Object({
+  type: Type.Literal('expression'),
+  cursorValue: Type.String({ minLength: 1 }),
+  stopCondition: Type.Optional(Type.String({ minLength: 1 })),
+  inject: Type.Union([Type.Literal('query'), Type.Literal('header'), Type.Literal('json'), Type.Literal('url')]),
+  /** Param, header or body field name (not for `url`). */
+  param: Type.Optional(Type.String({ minLength: 1 })),
+  /** Extra names the expressions read (Airbyte `parameters`). */
+  variables: Type.Optional(Type.Record(Type.String(), Type.Unknown()))
+}, strict)
+
 export const PaginatorSchema = Type.Union([
   SinglePagePaginatorSchema,
   LinkHeaderPaginatorSchema,
@@ -92,7 +112,8 @@ export const PaginatorSchema = Type.Union([
   CursorPaginatorSchema,
   LastRecordCursorPaginatorSchema,
   OffsetPaginatorSchema,
-  PageNumberPaginatorSchema
+  PageNumberPaginatorSchema,
+  ExpressionPaginatorSchema
 ])
 export type PaginatorDecl = Static<typeof PaginatorSchema>
 
@@ -116,7 +137,9 @@ export const ValueConverterSchema = Type.Union([
   Type.Literal('epoch_seconds'),
   Type.Literal('epoch_millis'),
   Type.Literal('raw'),
-  Type.Object({ template: Type.String() }, strict)
+  Type.Object({ template: Type.String() }, strict),
+  /** A strftime format in UTC (`%Y-%m-%dT%H:%M:%SZ`; `%s` epoch seconds, `%ms` epoch milliseconds). */
+  Type.Object({ format: Type.String({ minLength: 1 }) }, strict)
 ])
 export type ValueConverter = Static<typeof ValueConverterSchema>
 
@@ -137,7 +160,9 @@ export const IncrementalFieldSchema = Type.Object({
   endAtNowParam: Type.Optional(Type.String()),
   converter: Type.Optional(ValueConverterSchema),
   /** Cap a datetime `last_value` at "now" before sending it. Default true. */
-  capAtNow: Type.Optional(Type.Boolean())
+  capAtNow: Type.Optional(Type.Boolean()),
+  /** Send a datetime `last_value` this many seconds earlier (re-read late updates; Airbyte `lookback_window`). */
+  lookbackSeconds: Type.Optional(Type.Integer({ minimum: 0 }))
 }, strict)
 export type IncrementalFieldDecl = Static<typeof IncrementalFieldSchema>
 
@@ -169,6 +194,8 @@ export const FanOutSchema = Type.Object({
   resolveParam: Type.String(),
   /** Field of the parent row (dotted path) that fills it. */
   resolveField: Type.String(),
+  /** Where the value goes: the path placeholder `resolveParam` (default), or the query param of that name. */
+  resolveIn: Type.Optional(Type.Union([Type.Literal('path'), Type.Literal('query')])),
   /** Parent fields copied onto each child row as `_<parent>_<field>`. */
   includeFromParent: Type.Optional(Type.Array(Type.String())),
   /** Renames applied after inclusion, e.g. `{ "_projects_id": "project_id" }`. */
@@ -251,6 +278,8 @@ export const EndpointSchema = Type.Object({
    * GitHub `authored_at` ← `commit.author.date`). A missing value is null. Applied after fan-out decoration.
    */
   addFields: Type.Optional(Type.Record(Type.String(), Type.String())),
+  /** Top-level columns dropped from every row, after `addFields` (Airbyte's RemoveFields). */
+  removeFields: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
   /** Shown in the table list as selected by default. Default true. */
   shouldSyncDefault: Type.Optional(Type.Boolean())
 }, strict)
@@ -275,15 +304,27 @@ function semanticProblems (endpoint: Endpoint): string[] {
     problems.push(`${endpoint.name}/stopOnShortPage: needs a pageSize to compare pages with`)
   }
   const fanOut = endpoint.fanOut
-  if (fanOut !== undefined && !endpoint.path.includes(`{${fanOut.resolveParam}}`)) {
+  if (fanOut !== undefined && fanOut.resolveIn !== 'query' && !endpoint.path.includes(`{${fanOut.resolveParam}}`)) {
     problems.push(`${endpoint.name}/fanOut/resolveParam: path "${endpoint.path}" has no {${fanOut.resolveParam}} placeholder`)
   }
   if (fanOut !== undefined && fanOut.parent === endpoint.name) problems.push(`${endpoint.name}/fanOut/parent: an endpoint cannot be its own parent`)
+  if (p.type === 'expression') {
+    if (p.inject !== 'url' && p.param === undefined) problems.push(`${endpoint.name}/paginator/param: required unless inject is "url"`)
+    if (p.inject === 'json' && endpoint.method !== 'POST') problems.push(`${endpoint.name}/paginator: a token sent in the JSON body needs method POST`)
+    for (const key of ['cursorValue', 'stopCondition'] as const) {
+      const source = p[key]
+      if (source === undefined) continue
+      try { compiledTemplate(source) } catch (error) {
+        if (!(error instanceof InterpolationError)) throw error
+        problems.push(`${endpoint.name}/paginator/${key}: ${error.message}`)
+      }
+    }
+  }
   for (const field of endpoint.incrementalFields ?? []) {
     if (field.endAtNowParam !== undefined && (field.param === undefined || (field.type !== 'datetime' && field.type !== 'date' && field.type !== 'timestamp'))) {
       problems.push(`${endpoint.name}/incrementalFields/${field.field}: endAtNowParam needs a param and a datetime, date or timestamp field`)
     }
-    if (typeof field.converter === 'object' && !field.converter.template.includes('{value}')) {
+    if (typeof field.converter === 'object' && 'template' in field.converter && !field.converter.template.includes('{value}')) {
       problems.push(`${endpoint.name}/incrementalFields/${field.field}: converter template has no {value}`)
     }
   }

@@ -3,6 +3,7 @@
  * now), and watermark tracking over emitted rows (max = last value, min = earliest value).
  */
 import type { IncrementalFieldDecl, IncrementalFieldType, Params, ValueConverter } from './declarations.js'
+import { DateTime, strftime } from './interpolation/index.js'
 import { getPath } from './select.js'
 import type { Row } from './types.js'
 
@@ -47,8 +48,15 @@ export function convertWatermark (value: unknown, field: IncrementalFieldDecl, n
     throw new TypeError(`Watermark for "${field.field}" is not a readable ${field.type}.`)
   }
   if (field.capAtNow !== false && ms > now) ms = now
+  if (field.lookbackSeconds !== undefined) ms -= field.lookbackSeconds * 1000
   if (converter === 'raw') return ms === toInstant(value) ? (value as string | number) : isoNoMillis(ms)
-  if (typeof converter === 'object') return converter.template.replaceAll('{value}', isoNoMillis(ms))
+  if (typeof converter === 'object') {
+    if ('format' in converter) {
+      const text = strftime(new DateTime(ms), converter.format)
+      return /^\d+$/.test(text) && /^%(s|ms)$/.test(converter.format) ? Number(text) : text
+    }
+    return converter.template.replaceAll('{value}', isoNoMillis(ms))
+  }
   switch (converter) {
     case 'iso': return new Date(ms).toISOString()
     case 'iso_no_millis': return isoNoMillis(ms)
@@ -76,7 +84,7 @@ export function incrementalParams (field: IncrementalFieldDecl, lastValue: unkno
     if (field.endAtNowParam !== undefined) params[field.endAtNowParam] = windowEnd(lastValue, field, now)
   }
   if (field.earliestParam !== undefined && earliestValue !== null && earliestValue !== undefined) {
-    params[field.earliestParam] = convertWatermark(earliestValue, { ...field, capAtNow: false }, now)
+    params[field.earliestParam] = convertWatermark(earliestValue, { ...field, capAtNow: false, lookbackSeconds: 0 }, now)
   }
   return params
 }

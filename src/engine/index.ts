@@ -10,3 +10,7 @@ export { formatPath } from './request-builder.js'
 export { classifyAddress, type AddressClass } from './ssrf.js'
 export { redactUrl } from './redact.js'
 export { DEFAULT_RETRY, type RetrySettings } from './retry.js'
+export {
+  compileTemplate, compiledTemplate, InterpolationError, MACROS, parseDuration, strftime, text as interpolatedText,
+  type CompiledTemplate, type Node as ExpressionNode
+} from './interpolation/index.js'

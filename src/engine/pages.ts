@@ -116,11 +116,16 @@ function endpointPages (ctx: Context, endpoint: Endpoint, resume: ResumeState | 
       ? { parentPages: (from: ResumeState | null) => endpointPages(ctx, parentEndpoint, from, { extraParams: decl.parentParams ?? {} }, depth + 1) }
       : {}),
     childPages: (parent, childState, signal) => {
+      const inQuery = decl.resolveIn === 'query'
       const path = formatPath(endpoint.path, (name) => {
-        if (name === decl.resolveParam) return getPath(parent.row, decl.resolveField)
+        if (name === decl.resolveParam && !inQuery) return getPath(parent.row, decl.resolveField)
         return staticValues[name] ?? getPath(parent.row, name)
       })
-      return plainPages(ctx, endpoint, path, childState, target, signal, `${decl.parent}:${parent.key}`)
+      const value = inQuery ? getPath(parent.row, decl.resolveField) : undefined
+      const own = inQuery && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+        ? { ...target, extraParams: { ...target.extraParams, [decl.resolveParam]: value } }
+        : target
+      return plainPages(ctx, endpoint, path, childState, own, signal, `${decl.parent}:${parent.key}`)
     },
     signal: ctx.signal,
     lookahead: ctx.lookahead,
@@ -135,6 +140,19 @@ function addFields (rows: Row[], added: ReadonlyArray<[string, string]>): void {
   for (const row of rows) {
     for (const [name, path] of added) row[name] = getPath(row, path) ?? null
   }
+}
+
+/**
+ * Rows without the declared columns: a row holding one is rebuilt rather than `delete`d (V8 keeps it a
+ * fast object); a row holding none is kept as it is.
+ */
+function removeFields (rows: Row[], removed: readonly string[]): Row[] {
+  return rows.map((row) => {
+    if (!removed.some((key) => Object.hasOwn(row, key))) return row
+    const out: Row = {}
+    for (const key in row) if (!removed.includes(key)) out[key] = row[key]
+    return out
+  })
 }
 
 /** All pages of `endpoint` for one run, honouring resume state, incremental binding and maxPages. */
@@ -161,10 +179,11 @@ export async function * endpointPagesForRun (rt: ClientRuntime, endpoint: Endpoi
   const source = new LookAhead(endpointPages(ctx, endpoint, options.resumeState ?? null, target), Math.max(1, lookahead - 1))
   let count = 0
   const added = endpoint.addFields === undefined ? [] : Object.entries(endpoint.addFields)
+  const removed = endpoint.removeFields === undefined || endpoint.removeFields.length === 0 ? null : endpoint.removeFields
   try {
     for await (const page of source) {
       if (added.length > 0) addFields(page.rows, added)
-      yield page
+      yield removed === null ? page : { rows: removeFields(page.rows, removed), state: page.state }
       count++
       if (options.maxPages !== undefined && count >= options.maxPages) return
     }

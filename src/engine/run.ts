@@ -34,14 +34,14 @@ export interface PageLoopInput {
   window: number
 }
 
-/** Identity of a request for loop detection (a short digest: long runs keep many). */
+/** Identity of a request for loop detection (a short digest: long runs keep many); headers count (a token may travel in one). */
 export function requestKey (request: RequestSpec): string {
   const url = new URL(request.url)
   for (const [name, value] of Object.entries(request.params ?? {})) {
     if (value !== null && value !== undefined) url.searchParams.set(name, String(value))
   }
   url.searchParams.sort()
-  return createHash('sha1').update(JSON.stringify([request.method, url.href, request.json ?? null])).digest('base64')
+  return createHash('sha1').update(JSON.stringify([request.method, url.href, request.json ?? null, request.headers ?? null])).digest('base64')
 }
 
 export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {

@@ -13,6 +13,25 @@ export function getPath (value: unknown, path: string | undefined): unknown {
   return current
 }
 
+/**
+ * A selector with `*` segments (Airbyte DpathExtractor): every element of a list (or value of an
+ * object) at that point, flattened one level; undefined when nothing matches at all.
+ */
+function wildcard (body: unknown, segments: readonly string[]): unknown {
+  let current: unknown[] = [body]
+  for (const segment of segments) {
+    const next: unknown[] = []
+    for (const value of current) {
+      if (value === null || typeof value !== 'object') continue
+      if (segment === '*') next.push(...(Array.isArray(value) ? value : Object.values(value)))
+      else if (Object.hasOwn(value, segment)) next.push((value as Record<string, unknown>)[segment])
+    }
+    current = next
+  }
+  if (current.length === 0) return undefined
+  return current.flatMap((v) => (Array.isArray(v) ? v : [v]))
+}
+
 function isRecord (value: unknown): value is Row {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
@@ -22,7 +41,7 @@ function isRecord (value: unknown): value is Row {
  * selector missing from the body fails loudly: a changed response shape must not read as "no rows".
  */
 export function selectRows (body: unknown, selector: string | undefined, required: boolean, url: string): Row[] {
-  const selected = getPath(body, selector)
+  const selected = selector !== undefined && selector.split('.').includes('*') ? wildcard(body, selector.split('.')) : getPath(body, selector)
   if (selected === undefined && selector !== undefined && selector !== '' && selector !== '$') {
     if (required) throw new UpstreamResponseError(`Response from ${url} has no "${selector}" field.`, url)
     return []

@@ -24,7 +24,7 @@ export const credentialRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply): Promise<CredentialCheck> => {
     const source = app.registry.get(request.params.source_type)
-    const config = parseConfig(source.fields, request.body.config)
+    const config = parseConfig(source.fields, source.prepareConfig?.(request.body.config) ?? request.body.config)
     try {
       // interactive: the engine's short retry policy and one deadline (a person waits on the form).
       return await source.validateCredentials(config, sourceContext(app, request, reply, source, { interactive: true }))

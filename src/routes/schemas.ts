@@ -22,7 +22,7 @@ export const schemaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const source = app.registry.get(request.params.source_type)
-    const config = parseConfig(source.fields, request.body.config)
+    const config = parseConfig(source.fields, source.prepareConfig?.(request.body.config) ?? request.body.config)
     try {
       return { schemas: await source.getSchemas(config, sourceContext(app, request, reply, source)) }
     } catch (error) {

@@ -43,7 +43,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const body = request.body
     const source = app.registry.get(request.params.source_type)
-    const config = parseConfig(source.fields, body.config)
+    const config = parseConfig(source.fields, source.prepareConfig?.(body.config) ?? body.config)
     const syncType = body.sync_type ?? 'full_refresh'
 
     const run = new AbortController()
@@ -53,12 +53,14 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const table = findTable(await source.getSchemas(config, ctx).catch((error: unknown) => { throw withTargetField(error, source, config) }), source.name, body.schema)
     const incremental = resolveIncrementalField(table, syncType, body.incremental_field)
     checkWatermarks(incremental, body)
+    const definition = source.definitionDigest?.(config)
     const binding: ResumeBinding = {
       source: source.name,
       schema: table.name,
       syncType,
       incrementalField: incremental?.field ?? null,
-      requested: { lastValue: body.last_value ?? null, earliestValue: body.earliest_value ?? null }
+      requested: { lastValue: body.last_value ?? null, earliestValue: body.earliest_value ?? null },
+      ...(definition === undefined ? {} : { definition })
     }
     const resumeToken = body.resume_state ?? null
     const resumed = resumeToken === null ? null : app.resumeTokens.decode(resumeToken, binding)

@@ -6,7 +6,9 @@
  * Values that come from the user's config are references, never copies:
  *   - `{ "field": "api_key" }` — the value of a form field (dotted for nested fields), with an optional `default`;
  *   - `{ "template": "Klaviyo-API-Key {api_key}" }` — text with `{field}` placeholders; `{service_origin}` is
- *     the origin this service listens on (built-in sources only, e.g. the Demo sample API).
+ *     the origin this service listens on (built-in sources only, e.g. the Demo sample API);
+ *   - `{ "expression": "{{ config['region'] ~ '-' ~ now_utc().strftime('%Y') }}" }` — an interpolated template
+ *     over the config (what Airbyte manifests translate to when a plain reference cannot say it).
  * A reference to an empty or absent value drops the header or param it fills (an optional `Stripe-Account`).
  */
 import Type, { type Static } from 'typebox'
@@ -40,12 +42,23 @@ export const TemplateRefSchema = Type.Object({
 }, { ...strict, title: 'TemplateRef' })
 export type TemplateRef = DeepReadonly<Static<typeof TemplateRefSchema>>
 
+export const ExpressionRefSchema = Type.Object({
+  /**
+   * An interpolated `{{ … }}` template (the Airbyte expression subset, engine/interpolation) over
+   * `config` and `variables`, compiled when the definition loads and evaluated once per request.
+   * An empty result drops the header or param it fills.
+   */
+  expression: Type.String({ minLength: 1 }),
+  variables: Type.Optional(Type.Record(Type.String(), Type.Unknown()))
+}, { ...strict, title: 'ExpressionRef' })
+export type ExpressionRef = Static<typeof ExpressionRefSchema>
+
 /** A string: literal, or taken from the config. */
-export const TextValueSchema = Type.Union([Type.String(), FieldRefSchema, TemplateRefSchema])
+export const TextValueSchema = Type.Union([Type.String(), FieldRefSchema, TemplateRefSchema, ExpressionRefSchema])
 export type TextValue = DeepReadonly<Static<typeof TextValueSchema>>
 
 /** A query param value: literal (null drops it), or taken from the config. */
-export const ParamRefSchema = Type.Union([ParamValueSchema, FieldRefSchema, TemplateRefSchema])
+export const ParamRefSchema = Type.Union([ParamValueSchema, FieldRefSchema, TemplateRefSchema, ExpressionRefSchema])
 export type ParamRef = DeepReadonly<Static<typeof ParamRefSchema>>
 
 // ---------------------------------------------------------------------------------------------
@@ -158,6 +171,7 @@ const EndpointParts = {
   fanOut: Type.Optional(Type.Union([FanOutSchema, Type.Null()])),
   rateLimitClass: Type.Optional(Type.String()),
   addFields: Type.Optional(Type.Record(Type.String(), Type.String())),
+  removeFields: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
   shouldSyncDefault: Type.Optional(Type.Boolean())
 }
 

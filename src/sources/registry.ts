@@ -11,6 +11,7 @@ import { sentrySource } from './sentry/source.js'
 import { stripeSource } from './stripe/source.js'
 import { klaviyoSource } from './klaviyo/source.js'
 import { typeformSource } from './typeform/source.js'
+import { customRestSource } from '../manifests/custom-rest.js'
 
 /** Every source the service offers. Keep this list the only registration point. */
 export const SOURCES: readonly AnySource[] = [
@@ -19,7 +20,8 @@ export const SOURCES: readonly AnySource[] = [
   sentrySource,
   stripeSource,
   klaviyoSource,
-  typeformSource
+  typeformSource,
+  customRestSource
 ]
 
 export interface SourceAsset {

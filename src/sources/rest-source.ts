@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import {
-  defineEndpoints, getPath, type ClientOptions, type Endpoint, type PagesOptions, type Page, type Params, type RestClient, type Row
+  compiledTemplate, defineEndpoints, getPath, interpolatedText, InterpolationError, type ClientOptions, type Endpoint, type PagesOptions, type Page, type Params, type RestClient, type Row
 } from '../engine/index.js'
 import type { AuthConfig, RateBudget, RateBudgetEntry } from '../engine/client-options.js'
 import { ValidationError } from '../errors.js'
@@ -15,7 +15,7 @@ import { checkPipelineInputs, findEndpoint, responseMetadata, schemasFromEndpoin
 import { runCheck } from './check.js'
 import { chooseBaseUrl, sourceClient } from './client.js'
 import {
-  DefinitionError, definitionSchemaProblems, type AuthDecl, type BudgetDecl, type DefinitionEndpoint, type EndpointDefaults, type EndpointVariant,
+  DefinitionError, definitionSchemaProblems, type AuthDecl, type BudgetDecl, type ExpressionRef, type DefinitionEndpoint, type EndpointDefaults, type EndpointVariant,
   type ParamRef, type SourceDefinition, type TextValue
 } from './definition.js'
 import type { ConfigOf, FieldDecl, SourceConfig } from './fields.js'
@@ -76,9 +76,19 @@ function fillTemplate (template: string, scope: Scope): string | undefined {
   return missing ? undefined : text
 }
 
+/** An `{ expression }` reference's value for one config (compiled once per distinct source text). */
+function evaluateExpression (value: ExpressionRef, scope: Scope): unknown {
+  const result = compiledTemplate(value.expression).evaluate({ ...value.variables, config: scope.config })
+  return isEmpty(result) ? undefined : result
+}
+
 function resolveText (value: TextValue, scope: Scope): string | undefined {
   if (typeof value === 'string') return value
   if ('template' in value) return fillTemplate(value.template, scope)
+  if ('expression' in value) {
+    const result = evaluateExpression(value, scope)
+    return result === undefined ? undefined : interpolatedText(result)
+  }
   const found = getPath(scope.config, value.field)
   if (!isEmpty(found)) return String(found)
   return value.default === undefined || value.default === null ? undefined : String(value.default)
@@ -87,6 +97,10 @@ function resolveText (value: TextValue, scope: Scope): string | undefined {
 function resolveParam (value: ParamRef, scope: Scope): Params[string] {
   if (value === null || typeof value !== 'object') return value
   if ('template' in value) return fillTemplate(value.template, scope) ?? null
+  if ('expression' in value) {
+    const result = evaluateExpression(value, scope)
+    return result === undefined ? null : typeof result === 'number' || typeof result === 'boolean' ? result : interpolatedText(result)
+  }
   const found = getPath(scope.config, value.field)
   if (!isEmpty(found)) return typeof found === 'number' || typeof found === 'boolean' ? found : String(found)
   return value.default ?? null
@@ -234,6 +248,13 @@ function crossReferenceProblems (definition: SourceDefinition): string[] {
     if (Array.isArray(value)) { value.forEach((v, i) => { collect(`${pointer}/${i}`, v) }); return }
     const record = value as Record<string, unknown>
     if (typeof record.field === 'string' && Object.keys(record).every((k) => k === 'field' || k === 'default')) refs.push({ pointer, value: record.field })
+    if (typeof record.expression === 'string' && Object.keys(record).every((k) => k === 'expression' || k === 'variables')) {
+      try { compiledTemplate(record.expression) } catch (error) {
+        if (!(error instanceof InterpolationError)) throw error
+        problems.push(`${pointer}/expression: ${error.message}`)
+      }
+      return // variables are data, not references
+    }
     if (typeof record.template === 'string' && Object.keys(record).length === 1) {
       for (const match of record.template.matchAll(/\{([A-Za-z0-9_.]+)\}/g)) if (match[1] !== 'service_origin') refs.push({ pointer, value: match[1] })
     }

@@ -117,6 +117,16 @@ export interface Source<Fs extends readonly FieldDecl[] = readonly FieldDecl[]> 
    * `/config/<field>`). Default: the form's only `url` field, if it has exactly one.
    */
   readonly baseUrlField?: string
+  /**
+   * Reshape a raw config before it is checked against the form (an Airbyte manifest's oneOf sent in the
+   * spec's own shape, keyed by its discriminator instead of `selection`).
+   */
+  readonly prepareConfig?: (raw: unknown) => unknown
+  /**
+   * Digest of the definition this config runs (manifest sources: the manifest itself). Resume tokens
+   * carry it, so a token issued under another version of the manifest is refused.
+   */
+  readonly definitionDigest?: (config: unknown) => string
   /** The serialisable definition the source was built from (absent for hand-written sources). */
   readonly definition?: SourceDefinition
   /** Static files the source serves (icon), path → content. */

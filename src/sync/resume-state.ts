@@ -30,6 +30,8 @@ export interface ResumeBinding {
    * (they become request params), so resuming with other values would mix two filters in one run.
    */
   requested?: Watermarks
+  /** Digest of the definition the source ran (manifest sources): a token from another version is refused. */
+  definition?: string
 }
 
 export interface Watermarks {
@@ -60,6 +62,8 @@ interface Envelope {
   a?: string | number
   /** The requested [last_value, earliest_value] when either is set. */
   r?: [string | number | null, string | number | null]
+  /** The definition digest (manifest sources). */
+  d?: string
 }
 
 function refuse (message: string): never {
@@ -103,6 +107,7 @@ export class ResumeTokens {
     if (point.watermarks.earliestValue !== null) envelope.a = point.watermarks.earliestValue
     const requested = requestedOf(binding)
     if (requested[0] !== null || requested[1] !== null) envelope.r = requested
+    if (binding.definition !== undefined) envelope.d = binding.definition
     const body = Buffer.from(JSON.stringify(envelope)).toString('base64url')
     return `${body}.${this.#tag(this.#keys[0] as Buffer, body).toString()}`
   }
@@ -132,6 +137,7 @@ export class ResumeTokens {
     if (envelope.t !== binding.schema) mismatches.push(`table "${String(envelope.t)}"`)
     if (envelope.y !== binding.syncType) mismatches.push(`sync type "${String(envelope.y)}"`)
     if (field !== binding.incrementalField) mismatches.push(`incremental field "${String(field)}"`)
+    if ((envelope.d ?? null) !== (binding.definition ?? null)) mismatches.push('another version of the source definition (manifest)')
     const requested = requestedOf(binding)
     const issued = envelope.r ?? [null, null]
     if (mismatches.length === 0 && (issued[0] !== requested[0] || issued[1] !== requested[1])) {

@@ -1,6 +1,7 @@
 /** Paginator for a declaration: exhaustive over the declared types. */
 import type { PaginatorDecl } from '../declarations.js'
 import { cursorPaginator } from './cursor.js'
+import { expressionPaginator } from './expression.js'
 import { lastRecordCursorPaginator } from './last-record-cursor.js'
 import { linkHeaderPaginator } from './link-header.js'
 import { nextUrlPaginator } from './next-url.js'
@@ -21,5 +22,6 @@ export function createPaginator (decl: PaginatorDecl): Paginator {
     case 'last_record_cursor': return lastRecordCursorPaginator(decl)
     case 'offset': return offsetPaginator(decl)
     case 'page_number': return pageNumberPaginator(decl)
+    case 'expression': return expressionPaginator(decl)
   }
 }

@@ -1,0 +1,95 @@
+/**
+ * `DatetimeBasedCursor` → an incremental field: the cursor field and its watermark param
+ * (`start_time_option`, or a request param reading `stream_interval.start_time`), the watermark format
+ * (`datetime_format` as a converter), `lookback_window`; `start_datetime` / `end_datetime` become request
+ * params evaluated once per sync (the watermark replaces the start once there is one). `step` is not
+ * sliced: one window from the start to now.
+ */
+import type { IncrementalFieldDecl } from '../engine/index.js'
+import { parseDuration } from '../engine/index.js'
+import type { ParamRef } from '../sources/definition.js'
+import { child, field, pointerOf, refuseKeys, typeOf, type Component } from './components.js'
+import { compileAt, literalAt, type ManifestProblems } from './expressions.js'
+
+/** The request params that carry the interval's start and end. */
+export interface Interval { startParam?: string, endParam?: string }
+
+/** The `stream_interval` keys naming the start and end (`partition_field_start` / `_end`; default start_time / end_time). */
+export function intervalKeysAt (stream: Component, problems: ManifestProblems): { start: string, end: string } {
+  const keys = { start: 'start_time', end: 'end_time' }
+  const cursor = child(stream, 'incremental_sync')
+  if (cursor === undefined) return keys
+  for (const [key, which] of [['partition_field_start', 'start'], ['partition_field_end', 'end']] as const) {
+    const name = literalAt(cursor.value[key], cursor.parameters, pointerOf(cursor, key), problems)
+    if (typeof name === 'string') keys[which] = name
+  }
+  return keys
+}
+
+export function cursorAt (stream: Component, interval: Interval, params: Record<string, ParamRef>, problems: ManifestProblems): IncrementalFieldDecl[] | undefined {
+  const cursor = child(stream, 'incremental_sync')
+  if (cursor === undefined) return undefined
+  if (typeOf(cursor, ['DatetimeBasedCursor'], problems, 'DatetimeBasedCursor') === undefined) return undefined
+  refuseKeys(cursor, { global_substream_cursor: 'a global cursor over all partitions' }, problems)
+  const fieldName = literalAt(field(cursor, 'cursor_field'), cursor.parameters, pointerOf(cursor, 'cursor_field'), problems)
+  const format = literalAt(field(cursor, 'datetime_format'), cursor.parameters, pointerOf(cursor, 'datetime_format'), problems)
+  if (typeof fieldName !== 'string' || typeof format !== 'string') { problems.add(cursor.pointer, 'needs cursor_field and datetime_format'); return undefined }
+  const option = (key: string): string | undefined => {
+    const o = child(cursor, key)
+    if (o === undefined) return undefined
+    if (o.value.inject_into !== 'request_parameter') { problems.add(pointerOf(o, 'inject_into'), `unsupported ${JSON.stringify(o.value.inject_into)} (only request_parameter)`); return undefined }
+    const name = literalAt(o.value.field_name, o.parameters, pointerOf(o, 'field_name'), problems)
+    return typeof name === 'string' ? name : undefined
+  }
+  const startParam = option('start_time_option') ?? interval.startParam
+  const endParam = option('end_time_option') ?? interval.endParam
+  const clientSide = cursor.value.is_client_side_incremental === true
+  const converter = converterFor(format)
+  const lookback = cursor.value.lookback_window === undefined ? undefined : parseDuration(literalAt(cursor.value.lookback_window, cursor.parameters, pointerOf(cursor, 'lookback_window'), problems))
+  if (cursor.value.lookback_window !== undefined && lookback === undefined) problems.add(pointerOf(cursor, 'lookback_window'), 'must be an ISO-8601 duration such as P1D')
+  if (startParam !== undefined && !clientSide) {
+    const start = datetimeExpression(problems, cursor, 'start_datetime', format)
+    if (start !== undefined) params[startParam] = start
+  }
+  if (endParam !== undefined && !clientSide) {
+    params[endParam] = datetimeExpression(problems, cursor, 'end_datetime', format) ?? { expression: `{{ now_utc().strftime('${format.replaceAll("'", "\\'")}') }}` }
+  }
+  return [{
+    field: fieldName,
+    label: fieldName,
+    type: 'datetime',
+    ...(startParam === undefined || clientSide ? {} : { param: startParam }),
+    converter,
+    ...(lookback === undefined || lookback.ms === 0 ? {} : { lookbackSeconds: Math.round(lookback.ms / 1000) })
+  }]
+}
+
+/** `start_datetime`/`end_datetime` (a string or MinMaxDatetime) formatted for the request, evaluated per sync. */
+function datetimeExpression (problems: ManifestProblems, cursor: Component, key: string, format: string): ParamRef | undefined {
+  const raw = cursor.value[key]
+  if (raw === undefined || raw === null) return undefined
+  const holder = child(cursor, key)
+  const text = holder === undefined ? raw : holder.value.datetime
+  const inputFormat = holder === undefined ? undefined : holder.value.datetime_format
+  const pointer = holder === undefined ? pointerOf(cursor, key) : pointerOf(holder, 'datetime')
+  if (typeof text !== 'string') { problems.add(pointer, 'must be a datetime string'); return undefined }
+  const template = compileAt(text, pointer, problems)
+  if (template === undefined) return undefined
+  const foreign = [...template.names].filter((n) => n !== 'config' && n !== 'parameters' && !['now_utc', 'today_utc', 'day_delta', 'format_datetime', 'str_to_datetime', 'duration', 'timestamp', 'max', 'min'].includes(n))
+  if (foreign.length > 0) { problems.add(pointer, `may read the config, parameters and macros, not ${foreign.join(', ')}`); return undefined }
+  const inner = template.constant ? `'${text.replaceAll("'", "\\'")}'` : template.parts.length === 1 && template.expression !== null ? `(${(template.parts[0] as { source: string }).source})` : undefined
+  if (inner === undefined) { problems.add(pointer, 'must be one {{ expression }} or a literal datetime'); return undefined }
+  const q = (s: string): string => `'${s.replaceAll("'", "\\'")}'`
+  const expression = `{{ format_datetime(${inner}, ${q(format)}${typeof inputFormat === 'string' ? `, ${q(inputFormat)}` : ''}) }}`
+  return { expression, ...(template.names.has('parameters') ? { variables: { parameters: cursor.parameters } } : {}) }
+}
+
+function converterFor (format: string): IncrementalFieldDecl['converter'] {
+  switch (format) {
+    case '%Y-%m-%dT%H:%M:%SZ': return 'iso_no_millis'
+    case '%Y-%m-%d': return 'date'
+    case '%s': return 'epoch_seconds'
+    case '%ms': return 'epoch_millis'
+    default: return { format }
+  }
+}
