@@ -116,7 +116,7 @@ export function normaliseRow (table: string, row: Row): Row {
 
 async function * normalisedPages (table: string, pages: AsyncIterable<Page>): AsyncIterable<Page> {
   for await (const page of pages) {
-    yield { rows: page.rows.map((row) => normaliseRow(table, row)), state: page.state }
+    yield { rows: page.rows.map((row) => normaliseRow(table, row)), state: page.state, progress: page.progress }
   }
 }
 

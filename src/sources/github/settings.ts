@@ -15,7 +15,8 @@ export const REPOSITORY_PARENT = 'configured_repositories'
 export const REVIEW_PAGE_CAP = 5
 
 const PAGE_SIZE = { param: 'per_page', value: 100 }
-const LINK = { type: 'link_header' } as const
+// The `rel="last"` link's `page` is the page count (progress totals).
+const LINK = { type: 'link_header', lastPageParam: 'page' } as const
 
 /** Fan-out over the configured repositories, copying `full_name` onto child rows as `repository`. */
 const perRepository: FanOutDecl = {
