@@ -8,6 +8,7 @@ import { Agent } from 'undici'
 import { TokenCache } from './auth.js'
 import { createRestClient } from './client.js'
 import { DEFAULT_KNOWN_PAGES_CONCURRENCY, DEFAULT_LOOKAHEAD_PAGES } from './pages.js'
+import { EngineObservers, type EngineObserver } from './observer.js'
 import { LIMITER_IDLE_MS, LimiterRegistry } from './rate-limit.js'
 import type { RetrySettings } from './retry.js'
 import { createCheckingLookup } from './ssrf.js'
@@ -58,6 +59,8 @@ export interface EngineServices {
   readonly settings: EngineSettings
   /** A client bound to one source, one credential and one run (its signal, logger and event sink). */
   createClient: (options: ClientOptions, run: RunContext) => RestClient
+  /** Watch every upstream attempt and engine event of every client (metrics); returns the remover. */
+  observe: (observer: EngineObserver) => () => void
   close: () => Promise<void>
 }
 
@@ -68,6 +71,7 @@ export function createEngineServices (settings: Partial<EngineSettings> = {}): E
   const open = new Agent({ ...agentOptions, connect: { timeout: resolved.connectTimeoutMs } })
   const registry = new LimiterRegistry(resolved.limiterIdleMs)
   const tokens = new TokenCache()
+  const observers = new EngineObservers()
   return {
     settings: resolved,
     createClient (options: ClientOptions, run: RunContext): RestClient {
@@ -76,6 +80,7 @@ export function createEngineServices (settings: Partial<EngineSettings> = {}): E
         open,
         registry,
         tokens,
+        observers,
         allowPrivate: resolved.allowPrivateUpstreams,
         trustedOrigins: resolved.trustedOrigins,
         headersTimeoutMs: resolved.headersTimeoutMs,
@@ -85,6 +90,7 @@ export function createEngineServices (settings: Partial<EngineSettings> = {}): E
         knownPagesConcurrency: resolved.knownPagesConcurrency
       }, options, run)
     },
+    observe: (observer) => observers.add(observer),
     async close () {
       await registry.close()
       await Promise.all([guarded.close(), open.close()])
