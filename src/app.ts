@@ -5,13 +5,15 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { DestinationStream, Logger } from 'pino'
 import { createEngineServices, type EngineServices } from './engine/services.js'
 import { ServiceUnavailableError } from './errors.js'
 import { createLogger, requestId, REQUEST_ID_HEADER } from './logging.js'
+import { ServiceMetrics } from './metrics.js'
 import { swaggerOptions } from './openapi.js'
+import { registerAccessLog, QuietRequestLog } from './plugins/access-log.js'
 import { protectScope } from './plugins/auth.js'
 import { Lifecycle } from './plugins/lifecycle.js'
 import { documentProblems, registerProblemHandlers } from './plugins/problems.js'
@@ -19,6 +21,7 @@ import { assetRoutes } from './routes/assets.js'
 import { catalogRoutes } from './routes/catalog.js'
 import { credentialRoutes } from './routes/credentials.js'
 import { healthRoutes } from './routes/health.js'
+import { metricsRoutes } from './routes/metrics.js'
 import { schemaRoutes } from './routes/schemas.js'
 import { syncRoutes } from './routes/sync.js'
 import { loadSettings, type Settings } from './settings.js'
@@ -33,6 +36,7 @@ declare module 'fastify' {
     registry: SourceRegistry
     engine: EngineServices
     lifecycle: Lifecycle
+    metrics: ServiceMetrics
   }
 }
 
@@ -51,26 +55,6 @@ export interface BuildAppOptions {
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>
 
-/**
- * One access line per request, when the response is finished, instead of fastify's two (incoming and
- * completed). Plain values only: the query string may carry anything a caller typed, so it is left out.
- */
-class AccessLog extends LogController {
-  override incomingRequest (): void {}
-
-  override requestCompleted (error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const query = request.url.indexOf('?')
-    const fields = {
-      method: request.method,
-      url: query === -1 ? request.url : request.url.slice(0, query),
-      statusCode: reply.statusCode,
-      durationMs: Math.round(reply.elapsedTime * 100) / 100
-    }
-    if (error === null || error === undefined) request.log.info(fields, 'request completed')
-    else request.log.error({ ...fields, err: error }, 'request errored')
-  }
-}
-
 export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
   const settings = withDemoUpstream(loadSettings({}, options.settings))
   const registry = options.sources === undefined ? sourceRegistry() : createRegistry(options.sources)
@@ -82,7 +66,7 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     genReqId: requestId,
-    logController: new AccessLog(),
+    logController: new QuietRequestLog(),
     ajv: { customOptions: { allErrors: true } },
     forceCloseConnections: 'idle',
     // Draining is answered by the hook below, as a problem document, not by fastify's plain 503 body.
@@ -105,8 +89,15 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
     if (address !== null && typeof address === 'object') adoptListeningPort(settings, services.settings.trustedOrigins, address.port)
   })
   app.decorate('lifecycle', new Lifecycle())
-  if (options.services === undefined) app.addHook('onClose', async () => { await services.close() })
+  const metrics = new ServiceMetrics()
+  app.decorate('metrics', metrics)
+  const stopObserving = services.observe(metrics.engineObserver)
+  app.addHook('onClose', async () => {
+    stopObserving()
+    if (options.services === undefined) await services.close()
+  })
 
+  registerAccessLog(app)
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id)
     // Once shutdown begins, refuse new API work (health and readiness still answer).
@@ -123,6 +114,10 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
 
   await app.register(healthRoutes)
   await app.register(assetRoutes)
+  await app.register(async (scope) => {
+    protectScope(scope, settings.API_TOKENS)
+    await scope.register(metricsRoutes)
+  })
   await app.register(async (v1) => {
     protectScope(v1, settings.API_TOKENS)
     documentProblems(v1, 503) // every /v1 route refuses new work while draining (onRequest hook above)
