@@ -24,6 +24,11 @@ export const SettingsSchema = Type.Object({
     default: false,
     description: 'Allow upstream requests to loopback, private, link-local and other non-public addresses.'
   }),
+  SYNC_PROGRESS_LOG_INTERVAL_MS: Type.Integer({
+    minimum: 0,
+    default: 5000,
+    description: 'Least time between two `progress` log lines (with an ETA) of one sync stream; only sent while the API states a total.'
+  }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'On SIGTERM, how long in-flight syncs may take to end with an error line.' }),
   UPSTREAM_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10_000, description: 'Upstream connect timeout.' }),
   UPSTREAM_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 60_000, description: 'Upstream response headers timeout.' }),
