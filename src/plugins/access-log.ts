@@ -37,6 +37,7 @@ function levelOf (status: number): 'info' | 'warn' | 'error' {
 
 /** Install first, so every later hook's refusal is logged too. */
 export function registerAccessLog (app: FastifyInstance): void {
+  app.decorateRequest('accessOutcome', undefined) // declared up front: every request object keeps one shape
   app.addHook('onRequest', async (request, reply) => {
     const started = performance.now()
     const response = reply.raw
