@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Build: compile TypeScript and stage the runtime files (scripts/stage-runtime.sh, also used by .ci/run).
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
@@ -9,8 +9,8 @@ COPY src ./src
 COPY scripts/stage-runtime.sh ./scripts/
 RUN npm run build && scripts/stage-runtime.sh /runtime
 
-# Runtime: slim Node 20, production dependencies only, non-root.
-FROM node:20-bookworm-slim AS runtime
+# Runtime: slim Node 24 (the current LTS; CI runs the suite on it, see .ci/run), production dependencies only, non-root.
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8000

@@ -5,13 +5,15 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { DestinationStream, Logger } from 'pino'
 import { createEngineServices, type EngineServices } from './engine/services.js'
 import { ServiceUnavailableError } from './errors.js'
 import { createLogger, requestId, REQUEST_ID_HEADER } from './logging.js'
+import { ServiceMetrics } from './metrics.js'
 import { swaggerOptions } from './openapi.js'
+import { registerAccessLog, QuietRequestLog } from './plugins/access-log.js'
 import { protectScope } from './plugins/auth.js'
 import { Lifecycle } from './plugins/lifecycle.js'
 import { clientErrorHandler, documentProblems, frameworkErrorHandler, registerProblemHandlers } from './plugins/problems.js'
@@ -20,6 +22,7 @@ import { catalogRoutes } from './routes/catalog.js'
 import { definitionSchemaRoutes } from './routes/definition-schema.js'
 import { credentialRoutes } from './routes/credentials.js'
 import { healthRoutes } from './routes/health.js'
+import { metricsRoutes } from './routes/metrics.js'
 import { schemaRoutes } from './routes/schemas.js'
 import { syncRoutes } from './routes/sync.js'
 import { loadSettings, SettingsError, type Settings } from './settings.js'
@@ -38,6 +41,7 @@ declare module 'fastify' {
     /** Token the service sends to its own protected source routes (set when API_TOKENS is). */
     serviceToken: string | undefined
     resumeTokens: ResumeTokens
+    metrics: ServiceMetrics
   }
 }
 
@@ -58,26 +62,6 @@ export interface BuildAppOptions {
 export const REDIS_STARTUP_WAIT_MS = 2_000
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>
-
-/**
- * One access line per request, when the response is finished, instead of fastify's two (incoming and
- * completed). Plain values only: the query string may carry anything a caller typed, so it is left out.
- */
-class AccessLog extends LogController {
-  override incomingRequest (): void {}
-
-  override requestCompleted (error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const query = request.url.indexOf('?')
-    const fields = {
-      method: request.method,
-      url: query === -1 ? request.url : request.url.slice(0, query),
-      statusCode: reply.statusCode,
-      durationMs: Math.round(reply.elapsedTime * 100) / 100
-    }
-    if (error === null || error === undefined) request.log.info(fields, 'request completed')
-    else request.log.error({ ...fields, err: error }, 'request errored')
-  }
-}
 
 /** UPSTREAM_BASE_URLS may only name registered sources (a typo would silently route nowhere). */
 function checkUpstreamNames (settings: Settings, registry: SourceRegistry): void {
@@ -102,7 +86,7 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     genReqId: requestId,
-    logController: new AccessLog(),
+    logController: new QuietRequestLog(),
     // Unknown body keys are refused (400 naming each), not stripped: a typo must not change what a request means.
     ajv: { customOptions: { allErrors: true, removeAdditional: false } },
     clientErrorHandler,
@@ -143,8 +127,16 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
       'a restart and are refused by other instances. Set RESUME_TOKEN_SECRET in production.')
   }
   app.decorate('resumeTokens', new ResumeTokens(secrets))
-  if (options.services === undefined) app.addHook('onClose', async () => { await services.close() })
+  const metrics = new ServiceMetrics()
+  app.decorate('metrics', metrics)
+  const stopObserving = services.observe(metrics.engineObserver)
+  if (services.sharedBudget !== undefined) metrics.watchSharedBudget(services.sharedBudget)
+  app.addHook('onClose', async () => {
+    stopObserving()
+    if (options.services === undefined) await services.close()
+  })
 
+  registerAccessLog(app)
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id)
     // Once shutdown begins, refuse new API work (health and readiness still answer).
@@ -164,6 +156,10 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
   await app.register(healthRoutes)
   await app.register(assetRoutes)
   await app.register(definitionSchemaRoutes)
+  await app.register(async (scope) => {
+    protectScope(scope, settings.API_TOKENS)
+    await scope.register(metricsRoutes)
+  })
   await app.register(async (v1) => {
     protectScope(v1, settings.API_TOKENS)
     documentProblems(v1, 503) // every /v1 route refuses new work while draining (onRequest hook above)

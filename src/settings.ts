@@ -31,6 +31,11 @@ export const SettingsSchema = Type.Object({
   }),
   CREDENTIAL_CHECK_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 10, default: 2, description: 'Attempts per upstream request of a credential check (/validate), retries included.' }),
   CREDENTIAL_CHECK_DEADLINE_MS: Type.Integer({ minimum: 100, default: 5_000, description: 'Total time a credential check may take before it answers 502 UPSTREAM_UNAVAILABLE.' }),
+  SYNC_PROGRESS_LOG_INTERVAL_MS: Type.Integer({
+    minimum: 0,
+    default: 5000,
+    description: 'Least time between two `progress` log lines (with an ETA) of one sync stream; only sent while the API states a total.'
+  }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'On SIGTERM, how long in-flight syncs may take to end with an error line.' }),
   UPSTREAM_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10_000, description: 'Upstream connect timeout.' }),
   UPSTREAM_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 60_000, description: 'Upstream response headers timeout.' }),

@@ -7,6 +7,7 @@ import { UpstreamNetworkError } from '../errors.js'
 import { authParts, credentialFingerprint, credentialHeaderNames, registerSecrets, type TokenCache, type TokenPoster } from './auth.js'
 import { execute, type ClientRuntime } from './execute.js'
 import { exchange, TransientNetworkError, type RawResponse, type Transport } from './http.js'
+import type { EngineObservers } from './observer.js'
 import { sleep } from './sleep.js'
 import type { LimiterRegistry } from './rate-limit.js'
 import { budgetWindows, composeLimiters, windowOrder } from './rate-windows.js'
@@ -23,6 +24,7 @@ export interface ClientDeps {
   open: Dispatcher
   registry: LimiterRegistry
   tokens: TokenCache
+  observers: EngineObservers
   allowPrivate: boolean
   trustedOrigins: readonly string[]
   headersTimeoutMs: number
@@ -44,7 +46,8 @@ export function originsFor (options: ClientOptions): Set<string> {
 export function createRestClient (deps: ClientDeps, options: ClientOptions, run: RunContext): RestClient {
   // Concurrent requests of one run (fan-out, known page runs, a source's own requests) each listen on it.
   setMaxListeners(0, run.signal)
-  const log = run.log.child({ source: options.source })
+  // A route's logger may carry the source already: one binding per key.
+  const log = run.log.bindings().source === options.source ? run.log : run.log.child({ source: options.source })
   const redactor = new Redactor()
   registerSecrets(options.auth, redactor)
   const fingerprint = credentialFingerprint(options.auth)
@@ -77,6 +80,7 @@ export function createRestClient (deps: ClientDeps, options: ClientOptions, run:
   const post: TokenPoster = async (url, form, headers) => {
     let raw: RawResponse
     for (let attempt = 1; ; attempt++) {
+      const started = performance.now()
       try {
         raw = await exchange(transport, {
           method: 'POST',
@@ -85,7 +89,9 @@ export function createRestClient (deps: ClientDeps, options: ClientOptions, run:
           body: new URLSearchParams(form).toString(),
           credentialHeaders: new Set(['authorization'])
         }, signal)
+        observeAttempt(raw.status, attempt, started)
       } catch (error) {
+        if (error instanceof UpstreamNetworkError) observeAttempt(null, attempt, started)
         if (!(error instanceof TransientNetworkError) || attempt >= retry.maxAttempts) throw error
         await sleep(backoffMs(attempt, retry), signal)
         continue
@@ -98,6 +104,9 @@ export function createRestClient (deps: ClientDeps, options: ClientOptions, run:
       throw new UpstreamNetworkError(`OAuth2 token response from ${redactUrl(url)} is not JSON.`, redactUrl(url))
     }
     return { status: raw.status, body }
+  }
+  const observeAttempt = (status: number | null, attempt: number, started: number): void => {
+    deps.observers.upstreamAttempt({ source: options.source, status, attempt, durationMs: performance.now() - started })
   }
   const rt: ClientRuntime = {
     transport,
@@ -121,8 +130,10 @@ export function createRestClient (deps: ClientDeps, options: ClientOptions, run:
     emit: (event) => {
       const level = event.level === 'error' ? 'error' : event.level === 'warn' ? 'warn' : 'info'
       log[level](event, event.event)
+      deps.observers.engineEvent(options.source, event)
       run.onEvent?.(event)
     },
+    observeAttempt,
     debug: (fields, message) => { log.debug(fields, message) }
   }
   return {

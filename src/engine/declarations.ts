@@ -31,7 +31,9 @@ export const LinkHeaderPaginatorSchema = Type.Object({
   /** Relation to follow; default "next". */
   rel: Type.Optional(Type.String()),
   /** Extra attribute on the next link that means "stop" (Sentry: results="false"). */
-  stopWhen: Type.Optional(Type.Object({ attribute: Type.String(), value: Type.String() }, strict))
+  stopWhen: Type.Optional(Type.Object({ attribute: Type.String(), value: Type.String() }, strict)),
+  /** Query param of the `rel="last"` link holding the (1-based) last page number (GitHub `page`): the page count, for progress. */
+  lastPageParam: Type.Optional(Type.String())
 }, strict)
 
 export const NextUrlPaginatorSchema = Type.Object({
@@ -39,7 +41,9 @@ export const NextUrlPaginatorSchema = Type.Object({
   /** Body path of the next URL (Klaviyo/Zendesk `links.next`). */
   path: Type.String(),
   /** Optional body path of a boolean that must be true to continue (Zendesk `meta.has_more`). */
-  hasMorePath: Type.Optional(Type.String())
+  hasMorePath: Type.Optional(Type.String()),
+  /** Body path of the table's total row count (Stripe `total_count` when asked for), for progress. */
+  totalRowsPath: Type.Optional(Type.String())
 }, strict)
 
 export const CursorPaginatorSchema = Type.Object({
@@ -52,7 +56,9 @@ export const CursorPaginatorSchema = Type.Object({
   /** Send the cursor as a query param (default) or as a field of the JSON body. */
   in: Type.Optional(Type.Union([Type.Literal('query'), Type.Literal('json')])),
   /** Optional body path of a boolean that must be true to continue (GraphQL `pageInfo.hasNextPage`). */
-  hasMorePath: Type.Optional(Type.String())
+  hasMorePath: Type.Optional(Type.String()),
+  /** Body path of the table's total row count (Stripe `total_count` when asked for), for progress. */
+  totalRowsPath: Type.Optional(Type.String())
 }, strict)
 
 export const LastRecordCursorPaginatorSchema = Type.Object({
@@ -62,7 +68,9 @@ export const LastRecordCursorPaginatorSchema = Type.Object({
   /** Request param that carries it (Stripe `starting_after`, Typeform `before`). */
   param: Type.String(),
   /** Optional body path of a boolean that must be true to continue (Stripe `has_more`). */
-  hasMorePath: Type.Optional(Type.String())
+  hasMorePath: Type.Optional(Type.String()),
+  /** Body path of the table's total row count (Stripe `total_count` when asked for), for progress. */
+  totalRowsPath: Type.Optional(Type.String())
 }, strict)
 
 export const OffsetPaginatorSchema = Type.Object({
@@ -70,7 +78,7 @@ export const OffsetPaginatorSchema = Type.Object({
   offsetParam: Type.String(),
   limitParam: Type.String(),
   limit: Type.Integer({ minimum: 1 }),
-  /** Total row count from a body path or header; without one, a short page stops. */
+  /** Total row count from a body path or header (also the progress total); without one, a short page stops. */
   totalPath: Type.Optional(Type.String()),
   totalHeader: Type.Optional(Type.String()),
   maxOffset: Type.Optional(Type.Integer({ minimum: 0 }))
@@ -81,8 +89,10 @@ export const PageNumberPaginatorSchema = Type.Object({
   pageParam: Type.String(),
   /** First page number; default 1. */
   basePage: Type.Optional(Type.Integer({ minimum: 0 })),
-  /** Body path of the total page count (Typeform `page_count`); lets the engine fetch pages concurrently. */
+  /** Body path of the total page count (Typeform `page_count`); lets the engine fetch pages concurrently, and is the progress total. */
   totalPagesPath: Type.Optional(Type.String()),
+  /** Body path of the total row count (Typeform `total_items`), for progress. */
+  totalRowsPath: Type.Optional(Type.String()),
   maxPage: Type.Optional(Type.Integer({ minimum: 0 }))
 }, strict)
 

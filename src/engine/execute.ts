@@ -3,7 +3,7 @@
  * with response actions, rate-limit waits, retries of 429/5xx/network failures/truncated JSON, and a
  * typed error for everything else. Bodies are always consumed (http.ts).
  */
-import { UpstreamAuthError, UpstreamHttpError, UpstreamRaisedError, UpstreamResponseError } from '../errors.js'
+import { UpstreamAuthError, UpstreamHttpError, UpstreamNetworkError, UpstreamRaisedError, UpstreamResponseError } from '../errors.js'
 import type { ResponseAction } from './declarations.js'
 import { exchange, TransientNetworkError, type PreparedRequest, type RawResponse, type Transport } from './http.js'
 import { redactUrl, type Redactor } from './redact.js'
@@ -27,6 +27,8 @@ export interface ClientRuntime {
   /** Drop a cached OAuth2 token after a 401 (true when there was one to drop). */
   invalidateAuth: () => boolean
   emit: (event: EngineEvent) => void
+  /** Count one upstream attempt (status null: no answer) with the engine services' observers. */
+  observeAttempt: (status: number | null, attempt: number, startedAt: number) => void
   /** Debug log line with stable fields (never secrets). */
   debug: (fields: Record<string, unknown>, message: string) => void
 }
@@ -130,7 +132,15 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
         authParams = Object.keys(auth.params)
         const prepared = prepareRequest(spec, auth, options.headers, rt.credentialHeaders)
         const started = performance.now()
-        const response = await exchange(rt.transport, prepared, opts.signal)
+        let response: RawResponse
+        try {
+          response = await exchange(rt.transport, prepared, opts.signal)
+        } catch (error) {
+          // Counted when it went out and got no answer; a refused target or a cancelled run never left.
+          if (error instanceof UpstreamNetworkError) rt.observeAttempt(null, attempt, started)
+          throw error
+        }
+        rt.observeAttempt(response.status, attempt, started)
         rt.debug({ ...base, method, attempt, status: response.status, durationMs: Math.round(performance.now() - started) }, 'upstream response')
         return response
       }, opts.signal)

@@ -9,7 +9,7 @@ import { setMaxListeners } from 'node:events'
 import type { FanOutDecl } from './declarations.js'
 import { LookAhead } from './lookahead.js'
 import { getPath } from './select.js'
-import type { Page, ResumeState, Row } from './types.js'
+import type { Page, PageProgress, ResumeState, Row } from './types.js'
 
 export const DEFAULT_FANOUT_CONCURRENCY = 4
 
@@ -109,6 +109,53 @@ export function fanOutStateData (state: FanOutState): FanOutStateData {
   return out
 }
 
+/**
+ * Progress of a fan-out: child pages emitted, and the sum of every parent's child totals once all
+ * parents are known (a static list, or the parent endpoint read to its end) and each child stated its
+ * total or ended (then its pages and rows are exact). A resumed fan-out cannot know what came before
+ * its resume point, so it states no totals.
+ */
+class FanOutProgress {
+  readonly #children: Array<{ pages?: number, rows?: number }> = []
+  #emitted = 0
+  parentCount: number | undefined
+
+  constructor (readonly knowable: boolean, staticCount: number | undefined) {
+    this.parentCount = staticCount
+  }
+
+  /** Child pages of the parent opened `ordinal`-th, recording its totals as they are read (ahead of emission). */
+  async * record (ordinal: number, pages: AsyncIterable<Page>): AsyncGenerator<Page> {
+    let rows = 0
+    this.#children[ordinal] = {}
+    for await (const page of pages) {
+      rows += page.rows.length
+      const progress = page.progress
+      this.#children[ordinal] = page.state === null
+        ? { pages: progress?.pages, rows }
+        : { pages: progress?.totalPages, rows: progress?.totalRows }
+      yield page
+    }
+  }
+
+  emitted (): PageProgress {
+    this.#emitted++
+    const progress: PageProgress = { pages: this.#emitted }
+    const count = this.parentCount
+    if (!this.knowable || count === undefined || this.#children.length < count) return progress
+    let pages: number | undefined = 0
+    let rows: number | undefined = 0
+    for (let i = 0; i < count; i++) {
+      const child = this.#children[i]
+      pages = pages === undefined || child?.pages === undefined ? undefined : pages + child.pages
+      rows = rows === undefined || child?.rows === undefined ? undefined : rows + child.rows
+    }
+    if (pages !== undefined) progress.totalPages = Math.max(pages, this.#emitted)
+    if (rows !== undefined) progress.totalRows = rows
+    return progress
+  }
+}
+
 export async function * fanOutPages (input: FanOutInput): AsyncGenerator<Page & { state: { v: 2, fanout: FanOutStateData } | null }> {
   const { decl } = input
   const concurrency = decl.concurrency ?? DEFAULT_FANOUT_CONCURRENCY
@@ -116,6 +163,8 @@ export async function * fanOutPages (input: FanOutInput): AsyncGenerator<Page & 
   const parents = parentsOf(input)[Symbol.asyncIterator]()
   const window: Array<{ parent: ParentRef, pages: LookAhead<Page>, controller: AbortController }> = []
   let parentsDone = false
+  let opened = 0
+  const tally = new FanOutProgress(resume === null, input.staticParents?.length)
   const open = (parent: ParentRef): void => {
     const atResume = resume !== null && parent.from === resume.parentFrom && parent.index === resume.parentIndex
     const resumesHere = atResume && (resume.parentKey === null || resume.parentKey === parent.key)
@@ -123,15 +172,17 @@ export async function * fanOutPages (input: FanOutInput): AsyncGenerator<Page & 
     const controller = new AbortController()
     const signal = AbortSignal.any([input.signal, controller.signal])
     setMaxListeners(0, signal)
-    const pages = new LookAhead(input.childPages(parent, resumesHere ? resume.child : null, signal), input.lookahead)
+    const pages = new LookAhead(tally.record(opened++, input.childPages(parent, resumesHere ? resume.child : null, signal)), input.lookahead)
     window.push({ parent, pages, controller })
   }
   try {
     for (;;) {
       while (!parentsDone && window.length < concurrency) {
         const next = await parents.next()
-        if (next.done === true) parentsDone = true
-        else open(next.value)
+        if (next.done === true) {
+          parentsDone = true
+          tally.parentCount = opened
+        } else open(next.value)
       }
       const current = window.shift()
       if (current === undefined) break
@@ -142,7 +193,7 @@ export async function * fanOutPages (input: FanOutInput): AsyncGenerator<Page & 
           const fanout: FanOutState = page.state === null
             ? { parentFrom: parent.from, parentIndex: parent.index + 1, parentKey: null, child: null }
             : { parentFrom: parent.from, parentIndex: parent.index, parentKey: parent.key, child: page.state }
-          yield { rows, state: { v: 2 as const, fanout: fanOutStateData(fanout) } }
+          yield { rows, state: { v: 2 as const, fanout: fanOutStateData(fanout) }, progress: tally.emitted() }
         }
       } finally {
         current.pages.close()

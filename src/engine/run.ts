@@ -15,7 +15,7 @@ import { redactUrl } from './redact.js'
 import { encodeRequest } from './request-state.js'
 import { createRowFlattener } from './row-flatten.js'
 import { selectRows } from './select.js'
-import type { Page, RequestSpec } from './types.js'
+import type { Page, PageProgress, RequestSpec } from './types.js'
 
 export interface PageLoopInput {
   rt: ClientRuntime
@@ -61,6 +61,13 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
   const queue: RequestSpec[] = [start]
   const inflight: Array<{ request: RequestSpec, outcome: Promise<Outcome> }> = []
   let pages = input.pagesBefore ?? 0
+  // Latest totals any response stated; a resource that ended has exactly the pages read.
+  let totalPages: number | undefined
+  let totalRows: number | undefined
+  const progress = (ended: boolean): PageProgress => {
+    const known = ended ? pages : endpoint.pageCap !== undefined && totalPages !== undefined ? Math.min(totalPages, endpoint.pageCap) : totalPages
+    return { pages, ...(known === undefined ? {} : { totalPages: Math.max(known, pages) }), ...(totalRows === undefined ? {} : { totalRows }) }
+  }
   try {
     for (;;) {
       while (inflight.length < Math.max(1, input.window) && queue.length > 0) {
@@ -73,15 +80,18 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
       if (current === undefined) return
       const outcome = await current.outcome
       pages++
-      if (outcome.kind === 'ignored') { yield { rows: [], state: null }; return }
+      if (outcome.kind === 'ignored') { yield { rows: [], state: null, progress: progress(true) }; return }
       const { result } = outcome
       const selected = selectRows(result.body, endpoint.dataSelector, endpoint.dataSelectorRequired ?? true, redactUrl(result.url))
       const rows = flatten === undefined ? selected : selected.map(flatten)
+      const stated = paginator.totals?.({ request: current.request, response: result, rows })
+      if (stated?.pages !== undefined) totalPages = stated.pages
+      if (stated?.rows !== undefined) totalRows = stated.rows
       if (input.stopBefore !== undefined && pageOlderThan(rows, input.stopBefore.field, input.stopBefore.lastValue)) {
-        yield { rows: [], state: null }
+        yield { rows: [], state: null, progress: progress(true) }
         return
       }
-      if (rows.length === 0) { yield { rows, state: null }; return }
+      if (rows.length === 0) { yield { rows, state: null, progress: progress(true) }; return }
       if (inflight.length === 0 && queue.length === 0) {
         for (const next of paginator.next({ request: current.request, response: result, rows })) {
           const key = requestKey(next)
@@ -96,10 +106,10 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
       const upcoming = inflight[0]?.request ?? queue[0]
       if (upcoming !== undefined && endpoint.pageCap !== undefined && pages >= endpoint.pageCap) {
         rt.emit({ level: 'warn', event: 'page_cap_reached', ...events, pageCap: endpoint.pageCap, pages })
-        yield { rows, state: null }
+        yield { rows, state: null, progress: progress(true) }
         return
       }
-      yield { rows, state: upcoming === undefined ? null : { v: 2, next: encodeRequest(upcoming, input.first, rt.options.baseUrl), pages } }
+      yield { rows, state: upcoming === undefined ? null : { v: 2, next: encodeRequest(upcoming, input.first, rt.options.baseUrl), pages }, progress: progress(upcoming === undefined) }
     }
   } finally {
     controller.abort()

@@ -10,6 +10,7 @@ import { Agent } from 'undici'
 import { TokenCache } from './auth.js'
 import { createRestClient } from './client.js'
 import { DEFAULT_KNOWN_PAGES_CONCURRENCY, DEFAULT_LOOKAHEAD_PAGES } from './pages.js'
+import { EngineObservers, type EngineObserver } from './observer.js'
 import { LIMITER_IDLE_MS, LimiterRegistry } from './rate-limit.js'
 import type { RetrySettings } from './retry.js'
 import { SharedBudgetStore, type SharedBudgetCounters, type SharedBudgetSettings, type SharedBudgetState } from './shared-budget.js'
@@ -87,6 +88,8 @@ export interface EngineServices {
   createClient: (options: ClientOptions, run: RunContext) => RestClient
   /** Only when `settings.sharedBudget` is set (REDIS_URL). */
   readonly sharedBudget?: SharedBudgetStatus
+  /** Watch every upstream attempt and engine event of every client (metrics); returns the remover. */
+  observe: (observer: EngineObserver) => () => void
   close: () => Promise<void>
 }
 
@@ -98,6 +101,7 @@ export function createEngineServices (settings: Partial<EngineSettings> = {}): E
   const store = resolved.sharedBudget === undefined ? undefined : new SharedBudgetStore(resolved.sharedBudget, resolved.log ?? pino({ level: 'silent' }))
   const registry = new LimiterRegistry(resolved.limiterIdleMs, store)
   const tokens = new TokenCache()
+  const observers = new EngineObservers()
   return {
     settings: resolved,
     ...(store === undefined
@@ -116,6 +120,7 @@ export function createEngineServices (settings: Partial<EngineSettings> = {}): E
         open,
         registry,
         tokens,
+        observers,
         allowPrivate: resolved.allowPrivateUpstreams,
         trustedOrigins: resolved.trustedOrigins,
         headersTimeoutMs: resolved.headersTimeoutMs,
@@ -126,6 +131,7 @@ export function createEngineServices (settings: Partial<EngineSettings> = {}): E
         knownPagesConcurrency: resolved.knownPagesConcurrency
       }, options, run)
     },
+    observe: (observer) => observers.add(observer),
     async close () {
       await registry.close()
       await store?.close()

@@ -15,6 +15,16 @@ export interface Page {
   rows: Row[]
   /** State to resume after this page; null when the resource is exhausted. */
   state: ResumeState | null
+  /** How far the run is, where the engine knows (pages of an endpoint, totals the API states). */
+  progress?: PageProgress
+}
+
+/** Progress through one resource. Totals are what the API states (declared paths, headers, links), never guesses. */
+export interface PageProgress {
+  /** Upstream pages read so far (a plain endpoint counts the pages before its resume point too). */
+  pages: number
+  totalPages?: number
+  totalRows?: number
 }
 
 /** Something operators must see; the sync route turns each into a `log` line. */

@@ -150,8 +150,13 @@ export function frameworkErrorHandler (error: FastifyError, _request: FastifyReq
 export function registerProblemHandlers (app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const problem = problemFor(error)
-    if (problem.status >= 500) {
+    if (problem.code === 'INTERNAL') {
+      // A bug: the only problem logged at error level, with its stack.
       request.log.error({ err: error, code: problem.code }, 'request failed')
+    } else if (problem.status >= 500) {
+      // Expected failures (the upstream failed, the service is draining): what happened, no stack.
+      const upstreamStatus = error instanceof UpstreamHttpError ? error.status : undefined
+      request.log[problem.status === 503 ? 'info' : 'warn']({ code: problem.code, upstreamStatus, detail: (error as Error).message }, 'request failed')
     } else if (!(error instanceof ServiceAuthError)) {
       request.log.info({ code: problem.code, errors: problem.errors }, 'request rejected')
     }

@@ -17,7 +17,7 @@ import { NDJSON_CONTENT_TYPE, NdjsonWriter } from '../sync/ndjson-writer.js'
 import { resolveIncrementalField } from '../sources/tables.js'
 import { checkWatermarks, findTable, SyncRequestSchema } from '../sync/request.js'
 import type { ResumeBinding } from '../sync/resume-state.js'
-import { EventLines, streamSync } from '../sync/run-sync.js'
+import { EventLines, streamSync, type SyncOutcome } from '../sync/run-sync.js'
 import { sourceContext } from './context.js'
 import { SourceTypeParamsSchema } from './shared.js'
 import { withTargetField } from './upstream-failures.js'
@@ -86,6 +86,8 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
     app.lifecycle.signal.addEventListener('abort', onShutdown, { once: true })
     if (app.lifecycle.shuttingDown) onShutdown() // shutdown began while the sync was being prepared
     const started = Date.now()
+    app.metrics.syncStarted(source.name, table.name)
+    let outcome: SyncOutcome = 'failed'
     request.log.info({ source: source.name, schema: table.name, syncType, resumed: resumed !== null, limits: body.limits }, 'sync started')
     try {
       const headers: Record<string, string> = {}
@@ -103,9 +105,13 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
         run,
         shutdown: app.lifecycle.signal,
         events,
-        log: ctx.log
+        log: ctx.log,
+        onPage: (rows) => { app.metrics.syncPage(source.name, table.name, rows) },
+        progressLogIntervalMs: app.settings.SYNC_PROGRESS_LOG_INTERVAL_MS
       })
-      request.log.info({
+      outcome = summary.outcome
+      request.accessOutcome = summary.outcome
+      request.log[summary.outcome === 'failed' ? 'warn' : 'info']({
         source: source.name,
         schema: table.name,
         syncType,
@@ -120,6 +126,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
       request.log.error({ err: error }, 'sync stream failed')
       writer.abandon()
     } finally {
+      app.metrics.syncFinished(source.name, table.name, outcome)
       run.abort(new AbortedError('The sync stream ended.'))
       reply.raw.off('close', onClose)
       app.lifecycle.signal.removeEventListener('abort', onShutdown)

@@ -384,7 +384,7 @@ export function parentRows (definition: SourceDefinition, name: string, config: 
 }
 
 async function * transformed (pages: AsyncIterable<Page>, transform: (row: Row) => Row): AsyncIterable<Page> {
-  for await (const page of pages) yield { rows: page.rows.map(transform), state: page.state }
+  for await (const page of pages) yield { ...page, rows: page.rows.map(transform) }
 }
 
 /**

@@ -40,16 +40,28 @@ export const RecordLineSchema = Type.Object({
   data: Type.Record(Type.String(), Type.Unknown())
 }, { title: 'SyncRecordLine', additionalProperties: false })
 
+export const ProgressSchema = Type.Object({
+  rows: Type.Integer({ minimum: 0, description: 'Rows sent so far in this stream.' }),
+  pages: Type.Integer({ minimum: 0, description: 'Upstream pages of the table read so far (a resumed plain endpoint counts those before the resume too).' }),
+  total_pages: Type.Optional(Type.Integer({ minimum: 0, description: 'Pages of the whole table, where the API states it (GitHub `Link rel="last"`, a page count, an offset total). Absent when unknown, never guessed.' })),
+  total_rows: Type.Optional(Type.Integer({ minimum: 0, description: 'Rows of the whole table, where the API states it (a total count in the body or a header). Absent when unknown.' }))
+}, { title: 'SyncProgress', additionalProperties: false, description: 'How far the sync is; totals only where the endpoint declares where the API states them.' })
+
 export const StateLineSchema = Type.Object({
   type: Type.Literal('state'),
   state: ResumeTokenSchema,
-  rows: Type.Integer({ minimum: 0, description: 'Rows sent so far in this stream.' })
-}, { title: 'SyncStateLine', additionalProperties: false, description: 'After each page whose rows are all written.' })
+  rows: Type.Integer({ minimum: 0, description: 'Rows sent so far in this stream.' }),
+  progress: ProgressSchema
+}, {
+  title: 'SyncStateLine',
+  additionalProperties: false,
+  description: 'After each page whose rows are all written, except the last page of the table (its end is the `end` line): a one-page sync has none.'
+})
 
 export const LogLineSchema = Type.Object({
   type: Type.Literal('log'),
   level: Type.Union([Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')]),
-  event: Type.String({ description: 'page_cap_reached, rate_limit_wait, retry, loop_detected, response_ignored, ...' })
+  event: Type.String({ description: 'page_cap_reached, rate_limit_wait, retry, loop_detected, response_ignored, progress (with eta_seconds), ...' })
 }, { title: 'SyncLogLine', additionalProperties: true, description: 'An engine event operators must see; extra fields describe it.' })
 
 export const EndLineSchema = Type.Object({
@@ -79,6 +91,7 @@ export const SyncLineSchema = Type.Union([
 export type SchemaLine = Static<typeof SchemaLineSchema>
 export type RecordLine = Static<typeof RecordLineSchema>
 export type StateLine = Static<typeof StateLineSchema>
+export type Progress = Static<typeof ProgressSchema>
 export type LogLine = Static<typeof LogLineSchema> & Record<string, unknown>
 export type EndLine = Static<typeof EndLineSchema>
 export type ErrorLine = Static<typeof ErrorLineSchema>

@@ -13,6 +13,7 @@ import type { AnySource, SourceResponse } from '../sources/types.js'
 import { errorLineFor } from './error-line.js'
 import type { EndLine, ErrorLine, LogLine, SchemaLine } from './lines.js'
 import type { NdjsonWriter } from './ndjson-writer.js'
+import { PROGRESS_LOG_INTERVAL_MS, ProgressLog, progressOf } from './progress.js'
 import type { ResumeBinding, ResumeTokens, Watermarks } from './resume-state.js'
 
 export interface SyncLimits {
@@ -40,6 +41,10 @@ export interface SyncStreamInput {
   shutdown: AbortSignal
   events: EventLines
   log: Logger
+  /** Called after each page is written, with its row count (metrics). */
+  onPage?: (rows: number) => void
+  /** Least time between two `progress` log lines (default PROGRESS_LOG_INTERVAL_MS). */
+  progressLogIntervalMs?: number
 }
 
 export interface SyncSummary {
@@ -116,6 +121,8 @@ export async function streamSync (input: SyncStreamInput): Promise<SyncSummary> 
   let outcome: SyncOutcome = 'completed'
   let terminal: EndLine | ErrorLine | null = null
 
+  const progressLog = new ProgressLog(input.progressLogIntervalMs ?? PROGRESS_LOG_INTERVAL_MS, input.resumedFrom !== null)
+
   await writer.write(schemaLineOf(input.response, binding))
   input.events.attach(writer)
 
@@ -133,10 +140,14 @@ export async function streamSync (input: SyncStreamInput): Promise<SyncSummary> 
       const whole = written.length === page.rows.length
       // The page's records and its state line go out as one chunk.
       const state = whole && page.state !== null ? input.tokens.encode(binding, { engine: page.state, watermarks: watermarks() }) : null
-      await writer.writeRecords(written, state === null ? undefined : { type: 'state', state, rows: rows + written.length })
+      const progress = state === null ? null : progressOf(page, rows + written.length, pages)
+      await writer.writeRecords(written, state === null || progress === null ? undefined : { type: 'state', state, rows: progress.rows, progress })
       if (writer.clientGone) throw run.signal.reason ?? new Error('client gone')
       rows += written.length
+      input.onPage?.(written.length)
       if (state !== null) lastState = state
+      const eta = progress === null ? null : progressLog.after(progress, pages)
+      if (eta !== null) writer.writeNow(eta)
       const rowCap = limits.maxRows !== undefined && rows >= limits.maxRows && (!whole || page.state !== null)
       const pageCap = limits.maxPages !== undefined && pages >= limits.maxPages && page.state !== null
       if (rowCap || pageCap) {

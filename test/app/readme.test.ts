@@ -9,11 +9,14 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 t.test('README starts with the two newcomer commands, and CI runs exactly its test command', async (t) => {
   const readme = await readFile(README_PATH, 'utf8')
   const commands = readme.split('\n').slice(0, 8).filter((line) => /^npm /.test(line)).map((line) => line.split('#')[0]!.trim())
-  t.same(commands, ['npm start', 'npm test'])
+  t.same(commands, ['npm ci && npm start', 'npm test'], 'a fresh clone installs, then starts')
   const ci = (await readFile(`${ROOT}.ci/run`, 'utf8')).split('\n').map((l) => l.trim())
-  t.ok(ci.includes('npm ci'), '.ci/run installs with npm ci')
+  const install = ci.findIndex((l) => /^npm ci( |$)/.test(l))
+  t.ok(install >= 0, '.ci/run installs with npm ci')
   t.ok(ci.includes('npm test'), '.ci/run runs the README test command')
-  t.ok(ci.indexOf('npm ci') < ci.indexOf('npm test'))
+  t.ok(install < ci.indexOf('npm test'))
+  const onNode24 = ci.findIndex((l) => /^PATH="\$node24_bin:\$PATH" npm test$/.test(l))
+  t.ok(onNode24 > ci.indexOf('npm test'), 'and the same command again with Node 24 first on PATH')
 })
 
 t.test('the README settings table is generated from SettingsSchema and current', async (t) => {

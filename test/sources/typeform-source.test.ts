@@ -201,6 +201,7 @@ function recordingServices (): { services: EngineServices, options: ClientOption
           pages: async function * () {}
         }
       },
+      observe: () => () => {},
       close: async () => {}
     }
   }

@@ -144,9 +144,12 @@ t.test('shutdown while a client stalls: the error line is queued behind the rows
 t.test('a client that leaves while the sync is being prepared: nothing is fetched, nothing hangs', async (t) => {
   let prepared = (): void => {}
   const preparing = new Promise<void>((resolve) => { prepared = resolve })
+  let entered = (): void => {}
+  const entering = new Promise<void>((resolve) => { entered = resolve })
   const slowDemo = defineSource({
     ...demoSource,
     getSchemas: async (config, ctx) => {
+      entered()
       await new Promise((resolve) => setTimeout(resolve, 300))
       prepared()
       return await demoSource.getSchemas(config, ctx)
@@ -161,7 +164,10 @@ t.test('a client that leaves while the sync is being prepared: nothing is fetche
     body: JSON.stringify({ config: demoConfig(h, { rows: 10_000, page_size: 5 }), schema: 'customers' }),
     signal: controller.signal
   }).catch(() => undefined)
-  setTimeout(() => { controller.abort() }, 50)
+  // Leave once preparation has begun: a fixed delay can land before the handler on a loaded machine,
+  // and then nothing is ever prepared.
+  await entering
+  controller.abort()
   await request
   await preparing
   const after = await settle(() => h.upstream.requests.length, 300)

@@ -104,7 +104,12 @@ t.test('two replicas with one credential: no 429, together within 2 requests/s',
   t.equal(vendor.arrivals.length, 2 * PAGES, 'one request per page per replica')
   const times = vendor.arrivals.map((r) => r.at)
   t.ok(peakInWindow(times, 1_000) <= 2, `peak ${peakInWindow(times, 1_000)} requests in a sliding second`)
-  t.ok((a.app.engine.sharedBudget?.counters.waits ?? 0) + (b.app.engine.sharedBudget?.counters.waits ?? 0) > 0, 'shared waits counted')
+  const waits = (a.app.engine.sharedBudget?.counters.waits ?? 0) + (b.app.engine.sharedBudget?.counters.waits ?? 0)
+  t.ok(waits > 0, 'shared waits counted')
+  const scraped = await Promise.all([a, b].map(async (r) => await (await fetch(`${r.url}/metrics`)).text()))
+  const exported = scraped.map((text) => Number(/^warehouse_sources_shared_budget_waits_total (\S+)$/m.exec(text)?.[1] ?? NaN))
+  t.equal(exported[0] + exported[1], waits, '/metrics exports the shared-budget waits of each replica')
+  t.ok(scraped.every((text) => /^warehouse_sources_shared_budget_outages_total 0$/m.test(text)), 'and no outage')
 })
 
 t.test("one replica's 429 (Retry-After) pauses the other", async (t) => {

@@ -160,14 +160,14 @@ t.test('NdjsonWriter: record and state lines are byte-identical to JSON.stringif
     [{ id: 3, name: 'Crème brûlée', emoji: '🚀 launch', cjk: '日本語' }, { id: 4, lone: '\ud800 surrogate' }],
     []
   ]
-  const state = { type: 'state' as const, state: 'token-ü', rows: 4 }
+  const state = { type: 'state' as const, state: 'token-ü', rows: 4, progress: { rows: 4, pages: 2 } }
   const server = createServer((_req, res) => {
     const writer = new NdjsonWriter(res)
     writer.start({})
     void (async () => {
       await writer.writeRecords(pages[0] ?? [])
       await writer.writeRecords(pages[1] ?? [], state)
-      await writer.writeRecords(pages[2] ?? [], { type: 'state', state: 'ascii', rows: 4 })
+      await writer.writeRecords(pages[2] ?? [], { type: 'state', state: 'ascii', rows: 4, progress: { rows: 4, pages: 3, total_pages: 3 } })
       await writer.finish({ type: 'end', rows: 4, last_value: null, earliest_value: null })
     })()
   })
@@ -178,7 +178,7 @@ t.test('NdjsonWriter: record and state lines are byte-identical to JSON.stringif
   const expected = [
     ...pages.flat().map((data) => JSON.stringify({ type: 'record', data })),
     JSON.stringify(state),
-    JSON.stringify({ type: 'state', state: 'ascii', rows: 4 }),
+    JSON.stringify({ type: 'state', state: 'ascii', rows: 4, progress: { rows: 4, pages: 3, total_pages: 3 } }),
     JSON.stringify({ type: 'end', rows: 4, last_value: null, earliest_value: null })
   ].join('\n') + '\n'
   t.equal(body, expected)

@@ -2,7 +2,7 @@
 import type { Static } from 'typebox'
 import type { CursorPaginatorSchema } from '../declarations.js'
 import { getPath } from '../select.js'
-import { truthy, withParam, type Paginator } from './types.js'
+import { rowTotalAt, truthy, withParam, type Paginator } from './types.js'
 
 export function cursorPaginator (decl: Static<typeof CursorPaginatorSchema>): Paginator {
   return {
@@ -16,6 +16,7 @@ export function cursorPaginator (decl: Static<typeof CursorPaginatorSchema>): Pa
       const value = typeof cursor === 'number' ? cursor : String(cursor)
       if (decl.in === 'json') return [{ ...request, json: { ...request.json, [decl.param]: value } }]
       return [withParam(request, decl.param, value)]
-    }
+    },
+    totals: rowTotalAt(decl.totalRowsPath)
   }
 }

@@ -2,7 +2,7 @@
 import type { Static } from 'typebox'
 import type { LastRecordCursorPaginatorSchema } from '../declarations.js'
 import { getPath } from '../select.js'
-import { truthy, withParam, type Paginator } from './types.js'
+import { rowTotalAt, truthy, withParam, type Paginator } from './types.js'
 
 export function lastRecordCursorPaginator (decl: Static<typeof LastRecordCursorPaginatorSchema>): Paginator {
   return {
@@ -13,6 +13,7 @@ export function lastRecordCursorPaginator (decl: Static<typeof LastRecordCursorP
       const cursor = last === undefined ? undefined : getPath(last, decl.recordField)
       if (cursor === null || cursor === undefined || cursor === '' || typeof cursor === 'object') return []
       return [withParam(request, decl.param, typeof cursor === 'number' ? cursor : String(cursor))]
-    }
+    },
+    totals: rowTotalAt(decl.totalRowsPath)
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { Static } from 'typebox'
 import type { LinkHeaderPaginatorSchema } from '../declarations.js'
-import { followUrl, type Paginator } from './types.js'
+import { countOf, followUrl, type Paginator } from './types.js'
 
 export interface LinkValue { href: string, params: Record<string, string> }
 
@@ -26,16 +26,30 @@ export function parseLinkHeader (header: string | undefined): LinkValue[] {
   return links
 }
 
+/** The link whose `rel` lists `rel` (case-insensitive; a rel may name several relations). */
+function linkWithRel (header: string | undefined, rel: string): LinkValue | undefined {
+  return parseLinkHeader(header).find((l) => (l.params.rel ?? '').toLowerCase().split(/\s+/).includes(rel))
+}
+
 export function linkHeaderPaginator (decl: Static<typeof LinkHeaderPaginatorSchema>): Paginator {
   const rel = (decl.rel ?? 'next').toLowerCase()
   return {
     first: (request) => request,
     next ({ request, response }) {
-      const link = parseLinkHeader(response.headers.link)
-        .find((l) => (l.params.rel ?? '').toLowerCase().split(/\s+/).includes(rel))
+      const link = linkWithRel(response.headers.link, rel)
       if (link === undefined || link.href === '') return []
       if (decl.stopWhen !== undefined && link.params[decl.stopWhen.attribute.toLowerCase()] === decl.stopWhen.value) return []
       return [followUrl(request, link.href, response.url)]
+    },
+    totals ({ response }) {
+      if (decl.lastPageParam === undefined) return {}
+      const last = linkWithRel(response.headers.link, 'last')
+      if (last === undefined) return {}
+      try {
+        return { pages: countOf(new URL(last.href, response.url).searchParams.get(decl.lastPageParam) ?? undefined) }
+      } catch {
+        return {}
+      }
     }
   }
 }

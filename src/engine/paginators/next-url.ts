@@ -2,7 +2,7 @@
 import type { Static } from 'typebox'
 import type { NextUrlPaginatorSchema } from '../declarations.js'
 import { getPath } from '../select.js'
-import { followUrl, truthy, type Paginator } from './types.js'
+import { followUrl, rowTotalAt, truthy, type Paginator } from './types.js'
 
 export function nextUrlPaginator (decl: Static<typeof NextUrlPaginatorSchema>): Paginator {
   return {
@@ -12,6 +12,7 @@ export function nextUrlPaginator (decl: Static<typeof NextUrlPaginatorSchema>): 
       const next = getPath(response.body, decl.path)
       if (typeof next !== 'string' || next === '') return []
       return [followUrl(request, next, response.url)]
-    }
+    },
+    totals: rowTotalAt(decl.totalRowsPath)
   }
 }

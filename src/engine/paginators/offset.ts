@@ -5,12 +5,10 @@
 import type { Static } from 'typebox'
 import type { OffsetPaginatorSchema } from '../declarations.js'
 import { getPath } from '../select.js'
-import { KNOWN_RUN_MAX, withParam, type Paginator } from './types.js'
+import { countOf, KNOWN_RUN_MAX, withParam, type Paginator } from './types.js'
 
 function readTotal (decl: Static<typeof OffsetPaginatorSchema>, body: unknown, headers: Record<string, string>): number | undefined {
-  const raw = decl.totalHeader !== undefined ? headers[decl.totalHeader.toLowerCase()] : decl.totalPath !== undefined ? getPath(body, decl.totalPath) : undefined
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : undefined
-  return n !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined
+  return countOf(decl.totalHeader !== undefined ? headers[decl.totalHeader.toLowerCase()] : decl.totalPath !== undefined ? getPath(body, decl.totalPath) : undefined)
 }
 
 export function offsetPaginator (decl: Static<typeof OffsetPaginatorSchema>): Paginator {
@@ -30,6 +28,12 @@ export function offsetPaginator (decl: Static<typeof OffsetPaginatorSchema>): Pa
         out.push(withParam(request, decl.offsetParam, next))
       }
       return out
+    },
+    totals ({ response }) {
+      const rows = readTotal(decl, response.body, response.headers)
+      if (rows === undefined) return {}
+      const reachable = decl.maxOffset === undefined ? rows : Math.min(rows, decl.maxOffset + 1)
+      return { rows, pages: Math.max(1, Math.ceil(reachable / decl.limit)) }
     }
   }
 }

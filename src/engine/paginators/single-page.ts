@@ -2,5 +2,6 @@ import type { Paginator } from './types.js'
 
 export const singlePagePaginator = (): Paginator => ({
   first: (request) => request,
-  next: () => []
+  next: () => [],
+  totals: () => ({ pages: 1 })
 })

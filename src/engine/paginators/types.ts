@@ -4,6 +4,7 @@
  * [] stops; [r] continues with r; [r1, …, rn] is a run of pages known in advance (totals known),
  * which the engine may fetch concurrently and emits in order, asking `next` again after rn.
  */
+import { getPath } from '../select.js'
 import type { HttpResult, RequestSpec, Row } from '../types.js'
 
 export interface PageView {
@@ -12,9 +13,17 @@ export interface PageView {
   rows: readonly Row[]
 }
 
+/** What a response says about the whole resource, where the declaration names it; absent: not stated. */
+export interface PageTotals {
+  pages?: number
+  rows?: number
+}
+
 export interface Paginator {
   first: (request: RequestSpec) => RequestSpec
   next: (page: PageView) => RequestSpec[]
+  /** The totals the response states (declared paths, headers, links); never estimated. */
+  totals?: (page: PageView) => PageTotals
 }
 
 /** Longest run of known pages returned at once. */
@@ -28,6 +37,18 @@ export function withParam (request: RequestSpec, name: string, value: string | n
 export function followUrl (request: RequestSpec, href: string, base: string): RequestSpec {
   const { params: _dropped, ...rest } = request
   return { ...rest, url: new URL(href, base).href }
+}
+
+/** A count as an API states it: a non-negative safe integer, or a string of digits; anything else is no count. */
+export function countOf (raw: unknown): number | undefined {
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : undefined
+  return n !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined
+}
+
+/** Totals from a declared body path of the row count (cursor-style paginators). */
+export function rowTotalAt (path: string | undefined): Paginator['totals'] {
+  if (path === undefined) return undefined
+  return ({ response }) => ({ rows: countOf(getPath(response.body, path)) })
 }
 
 export function truthy (value: unknown): boolean {

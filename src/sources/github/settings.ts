@@ -42,7 +42,8 @@ const SECONDARY_LIMIT = { status: 403, content: 'secondary rate limit', action: 
 
 /** What every table shares: Link-header pages of 100, the secondary-limit retry, the per-repository fan-out. */
 export const GITHUB_DEFAULTS = {
-  paginator: { type: 'link_header' },
+  // The `rel="last"` link's `page` is the page count (progress totals).
+  paginator: { type: 'link_header', lastPageParam: 'page' },
   pageSize: { param: 'per_page', value: 100 },
   responseActions: [SECONDARY_LIMIT],
   fanOut: perRepository
