@@ -467,6 +467,7 @@ export function defineRestSource<const D extends SourceDefinition> (input: D, ho
     }),
     validateCredentials: async (config, ctx) => {
       const cfg = normalise(config as AnyConfig)
+      parentsFor(cfg) // an unusable parent list is a 400 before any request
       const client = clientFor(cfg, ctx)
       if (hooks.checkCredentials !== undefined) return await hooks.checkCredentials(client, cfg, ctx)
       return await runCheck(definition.check, {

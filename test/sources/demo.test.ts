@@ -151,3 +151,25 @@ t.test('out of the box with PORT=0: the Demo default follows the port the server
   const lines = (await response.text()).trim().split('\n').map((l) => JSON.parse(l) as { type: string })
   t.same(lines.map((l) => l.type), ['schema', 'record', 'record', 'end'])
 })
+
+t.test('with API_TOKENS set, /demo-api needs a token too; the Demo source still works through its internal one', async (t) => {
+  const token = 'demo-test-token-0123456789abcdef'
+  const app = await buildApp({ settings: { LOG_LEVEL: 'silent', PORT: 0, API_TOKENS: [token] } })
+  t.teardown(async () => { await app.close() })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const address = app.server.address()
+  const base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
+  const anonymous = await fetch(`${base}/demo-api/customers?limit=1`)
+  t.equal(anonymous.status, 401, 'the sample API (and its rate-limit window) is not open to anyone')
+  t.match(await anonymous.json(), { code: 'UNAUTHORIZED' })
+  t.equal((await fetch(`${base}/demo-api/customers?limit=1`, { headers: { authorization: `Bearer ${token}` } })).status, 200, 'a caller with a service token may read it')
+  const response = await fetch(`${base}/v1/sources/Demo/sync`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ config: { rows: 2 }, schema: 'customers' })
+  })
+  const lines = (await response.text()).trim().split('\n').map((l) => JSON.parse(l) as { type: string })
+  t.same(lines.map((l) => l.type), ['schema', 'record', 'record', 'end'], 'the service authenticates to its own sample API')
+  t.equal((await fetch(`${base}/v1/sources`, { headers: { authorization: `Bearer ${app.serviceToken ?? ''}` } })).status, 401,
+    'the internal token opens the sample API only, never /v1')
+})

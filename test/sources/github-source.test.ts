@@ -240,3 +240,14 @@ t.test('the token never reaches a log line or a response', async (t) => {
   t.notOk(logLines.some((line) => line.includes(CANARY)), 'no log line carries the token')
 })
 
+
+t.test('a config may list at most 100 repositories: more is a 400 naming the field and the cap, before any request', async (t) => {
+  const mark = fake.requests.length
+  const many = Array.from({ length: 3000 }, (_, i) => `octo-org/repo-${i}`).join('\n')
+  for (const route of ['validate', 'schemas']) {
+    const response = await app.inject({ method: 'POST', url: `/v1/sources/Github/${route}`, payload: { config: { personal_access_token: fake.token, repositories: many } } })
+    t.equal(response.statusCode, 400, route)
+    t.match(response.json(), { code: 'VALIDATION_FAILED', errors: [{ path: '/config/repositories', message: /3000 items; at most 100/ }] }, route)
+  }
+  t.equal(fake.requests.length, mark, 'nothing was sent upstream')
+})

@@ -108,7 +108,7 @@ t.test('two replicas with one credential: no 429, together within 2 requests/s',
   t.ok(waits > 0, 'shared waits counted')
   const scraped = await Promise.all([a, b].map(async (r) => await (await fetch(`${r.url}/metrics`)).text()))
   const exported = scraped.map((text) => Number(/^warehouse_sources_shared_budget_waits_total (\S+)$/m.exec(text)?.[1] ?? NaN))
-  t.equal(exported[0] + exported[1], waits, '/metrics exports the shared-budget waits of each replica')
+  t.equal((exported[0] ?? 0) + (exported[1] ?? 0), waits, '/metrics exports the shared-budget waits of each replica')
   t.ok(scraped.every((text) => /^warehouse_sources_shared_budget_outages_total 0$/m.test(text)), 'and no outage')
 })
 
