@@ -53,8 +53,8 @@ export function parentKeyName (parent: string, field: string): string {
  */
 interface Decoration {
   fields: readonly string[]
-  /** Final column name of each parent field, and the `_<parent>_<field>` name it replaces. */
-  columns: Array<{ name: string, before: string }> | null
+  /** In assignment order: final column name, the `_<parent>_<field>` name it replaces, the index of its field. */
+  columns: Array<{ name: string, before: string, value: number }> | null
 }
 
 const decorations = new WeakMap<FanOutDecl, Decoration>()
@@ -70,7 +70,11 @@ function decorationOf (decl: FanOutDecl): Decoration {
     Object.values(renames).every((to) => !Object.hasOwn(renames, to) || renames[to] === to) &&
     new Set(names).size === names.length &&
     names.every((name, i) => name === befores[i] || !befores.includes(name))
-  decoration = { fields, columns: simple ? names.map((name, i) => ({ name, before: befores[i] as string })) : null }
+  // Spread-add-rename appended the unrenamed columns first, then each rename's target in the renames' order.
+  const renameOrder = Object.keys(renames)
+  const order = fields.map((_, i) => i).sort((a, b) => rank(befores[a]) - rank(befores[b]))
+  function rank (before: string | undefined): number { return renameOrder.indexOf(before ?? '') }
+  decoration = { fields, columns: simple ? order.map((i) => ({ name: names[i] as string, before: befores[i] as string, value: i })) : null }
   decorations.set(decl, decoration)
   return decoration
 }
@@ -102,11 +106,14 @@ export function childRowDecorator (parentRow: Row, decl: FanOutDecl): ((row: Row
   if (columns === null) return (row) => decorateByCopy(row, values, decl, decoration.fields)
   return (row) => {
     for (let i = 0; i < columns.length; i++) {
-      const column = columns[i] as { name: string, before: string }
+      const column = columns[i] as { name: string, before: string, value: number }
       // A child that already has the pre-rename name would lose it to the rename: the general path.
       if (column.before !== column.name && column.before in row) return decorateByCopy(row, values, decl, decoration.fields)
     }
-    for (let i = 0; i < columns.length; i++) row[(columns[i] as { name: string }).name] = values[i]
+    for (let i = 0; i < columns.length; i++) {
+      const column = columns[i] as { name: string, value: number }
+      row[column.name] = values[column.value]
+    }
     return row
   }
 }
