@@ -12,7 +12,7 @@ import { pageOlderThan } from './incremental.js'
 import { createPaginator } from './paginators/index.js'
 import { redactUrl } from './redact.js'
 import { selectRows } from './select.js'
-import type { Page, RequestSpec } from './types.js'
+import type { HttpResult, Page, RequestSpec } from './types.js'
 
 export interface PageLoopInput {
   rt: ClientRuntime
@@ -49,22 +49,36 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
   // Known runs keep several requests in flight, each with abort listeners (undici's, waits): no leak warning.
   setMaxListeners(0, signal)
   const events = { resource: endpoint.name, ...(input.parent !== undefined ? { parent: input.parent } : {}) }
-  const fetchPage = async (request: RequestSpec): Promise<Outcome> => await execute(rt, request, {
-    signal, resource: endpoint.name, parent: input.parent, rateLimitClass: endpoint.rateLimitClass, responseActions: endpoint.responseActions
-  })
   const start = input.resume ?? paginator.first(input.first)
   const seen = new Set([requestKey(start)])
   const queue: RequestSpec[] = [start]
   const inflight: Array<{ request: RequestSpec, outcome: Promise<Outcome> }> = []
   let pages = input.pagesBefore ?? 0
+  const launch = (request: RequestSpec): void => {
+    const outcome = execute(rt, request, {
+      signal, resource: endpoint.name, parent: input.parent, rateLimitClass: endpoint.rateLimitClass, responseActions: endpoint.responseActions,
+      ...(paginator.headersOnly === true ? { onArrival: (response: HttpResult) => { pipeline(request, response) } } : {})
+    })
+    outcome.catch(() => undefined)
+    inflight.push({ request, outcome })
+  }
+  // Pipelined pages: a paginator that needs only headers names the next request as soon as a response
+  // arrives; it is started (through the limiter, like any request) while this body is parsed and written.
+  // Only when nothing else is in flight, so the loop still has one request out at a time. An empty or
+  // final page, a watermark stop or a page cap aborts it (one request more than needed, at most).
+  const pipeline = (request: RequestSpec, response: HttpResult): void => {
+    if (inflight.length > 0 || queue.length > 0 || signal.aborted) return
+    if (endpoint.pageCap !== undefined && pages + 1 >= endpoint.pageCap) return
+    const next = paginator.next({ request, response, rows: [] })
+    if (next.length !== 1) return
+    const key = requestKey(next[0] as RequestSpec)
+    if (seen.has(key)) return // the page loop reports the loop once the body is in
+    seen.add(key)
+    launch(next[0] as RequestSpec)
+  }
   try {
     for (;;) {
-      while (inflight.length < Math.max(1, input.window) && queue.length > 0) {
-        const request = queue.shift() as RequestSpec
-        const outcome = fetchPage(request)
-        outcome.catch(() => undefined)
-        inflight.push({ request, outcome })
-      }
+      while (inflight.length < Math.max(1, input.window) && queue.length > 0) launch(queue.shift() as RequestSpec)
       const current = inflight.shift()
       if (current === undefined) return
       const outcome = await current.outcome

@@ -30,6 +30,7 @@ export function linkHeaderPaginator (decl: Static<typeof LinkHeaderPaginatorSche
   const rel = (decl.rel ?? 'next').toLowerCase()
   return {
     first: (request) => request,
+    headersOnly: true,
     next ({ request, response }) {
       const link = parseLinkHeader(response.headers.link)
         .find((l) => (l.params.rel ?? '').toLowerCase().split(/\s+/).includes(rel))

@@ -15,6 +15,11 @@ export interface PageView {
 export interface Paginator {
   first: (request: RequestSpec) => RequestSpec
   next: (page: PageView) => RequestSpec[]
+  /**
+   * True when `next` reads only the request and the response's status, headers and URL (Link header):
+   * the engine may then ask it before the body is parsed and start the next request meanwhile.
+   */
+  headersOnly?: boolean
 }
 
 /** Longest run of known pages returned at once. */
