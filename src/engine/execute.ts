@@ -5,6 +5,7 @@
  */
 import { UpstreamAuthError, UpstreamHttpError, UpstreamRaisedError, UpstreamResponseError } from '../errors.js'
 import type { ResponseAction } from './declarations.js'
+import { fairTurn } from './fair-share.js'
 import { exchange, TransientNetworkError, type PreparedRequest, type RawResponse, type Transport } from './http.js'
 import { redactUrl, type Redactor } from './redact.js'
 import type { SharedLimiter } from './rate-limit.js'
@@ -152,6 +153,8 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
       arrived = true
       opts.onArrival(toResult(raw, undefined, authParams))
     }
+    const turn = fairTurn()
+    if (turn !== undefined) await turn
     const parsed = parseBody(raw.text)
     const body = parsed.ok ? parsed.body : undefined
     const status = raw.status
