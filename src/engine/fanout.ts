@@ -70,8 +70,9 @@ function decorationOf (decl: FanOutDecl): Decoration {
     Object.values(renames).every((to) => !Object.hasOwn(renames, to) || renames[to] === to) &&
     new Set(names).size === names.length &&
     names.every((name, i) => name === befores[i] || !befores.includes(name))
-  // Spread-add-rename appended the unrenamed columns first, then each rename's target in the renames' order.
-  const renameOrder = Object.keys(renames)
+  // Spread-add-rename appended the unrenamed columns first, then each rename's target in the renames' order
+  // (a rename to the same name leaves its column where it was).
+  const renameOrder = Object.keys(renames).filter((from) => renames[from] !== from)
   const order = fields.map((_, i) => i).sort((a, b) => rank(befores[a]) - rank(befores[b]))
   function rank (before: string | undefined): number { return renameOrder.indexOf(before ?? '') }
   decoration = { fields, columns: simple ? order.map((i) => ({ name: names[i] as string, before: befores[i] as string, value: i })) : null }
