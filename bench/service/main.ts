@@ -4,7 +4,7 @@
  * metadata routes) or `bench` (the registered ones plus the Bench source that reads the fakes).
  * argv[3] is the log level (default `info`, as deployed; its output goes to /dev/null).
  */
-import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks'
+import { constants, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks'
 import { buildApp } from '../../src/app.js'
 import { SOURCES } from '../../src/sources/registry.js'
 import type { Settings } from '../../src/settings.js'
@@ -26,8 +26,13 @@ const port = typeof address === 'object' && address !== null ? address.port : 0
 setTimeout(() => process.exit(0), MAX_LIFETIME_MS).unref()
 let loopDelay: IntervalHistogram | undefined
 /** GC pauses (ms) seen while the event-loop delay is monitored: what part of the delay is the collector's. */
-let gcPauses: number[] = []
-const gcObserver = new PerformanceObserver((list) => { for (const entry of list.getEntries()) gcPauses.push(entry.duration) })
+let gcPauses: Array<{ ms: number, major: boolean }> = []
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = (entry as { detail?: { kind?: number } }).detail?.kind
+    gcPauses.push({ ms: entry.duration, major: kind === constants.NODE_PERFORMANCE_GC_MAJOR })
+  }
+})
 serveRpc({
   /** Event-loop delay, sampled every 10 ms from `loopDelayStart` to `loopDelayStop` (ms). */
   loopDelayStart: () => {
@@ -42,7 +47,8 @@ serveRpc({
     loopDelay?.disable()
     gcObserver.disconnect()
     const h = loopDelay
-    const gc = { gcMaxMs: Math.max(0, ...gcPauses), gcTotalMs: gcPauses.reduce((a, b) => a + b, 0) }
+    const longest = (major: boolean): number => Math.max(0, ...gcPauses.filter((p) => p.major === major).map((p) => p.ms))
+    const gc = { gcMaxMs: Math.max(longest(true), longest(false)), gcMajorMaxMs: longest(true), gcMinorMaxMs: longest(false), gcTotalMs: gcPauses.reduce((a, p) => a + p.ms, 0) }
     return h === undefined ? null : { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6, ...gc }
   },
   memory: () => process.memoryUsage(),

@@ -17,6 +17,7 @@ import { NDJSON_CONTENT_TYPE, NdjsonWriter } from '../sync/ndjson-writer.js'
 import { resolveIncrementalField } from '../sources/tables.js'
 import { checkWatermarks, findTable, SyncRequestSchema } from '../sync/request.js'
 import { decodeResumeToken, type ResumeBinding } from '../sync/resume-state.js'
+import { fairTurn } from '../engine/index.js'
 import { EventLines, streamSync } from '../sync/run-sync.js'
 import { sourceContext } from './context.js'
 import { SourceTypeParamsSchema } from './shared.js'
@@ -40,6 +41,9 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     }
   }, async (request, reply) => {
+    // Setting a sync up (config, catalog, client) takes its turn too: a burst of syncs starting together shares the loop.
+    const turn = fairTurn()
+    if (turn !== undefined) await turn
     const body = request.body
     const source = app.registry.get(request.params.source_type)
     const config = parseConfig(source.fields, body.config)
