@@ -1,9 +1,10 @@
 /**
- * Cooperative time slices for the CPU-heavy steps of many concurrent runs (parsing a page, encoding its
- * lines). Each step asks for a turn: within the current slice (SLICE_MS of work since the event loop
+ * Cooperative time slices for the CPU-heavy steps of many concurrent runs (parsing a page; setting a
+ * sync up). Each step asks for a turn: within the current slice (SLICE_MS of work since the event loop
  * last had its say) it goes on at once; past it, steps wait in FIFO order and are let through one per
  * event-loop iteration, after timers and I/O. So a hundred syncs whose responses arrive together do not
- * hold the loop for their combined parse and write time; one sync alone yields once per slice.
+ * hold the loop for their combined parse time; one sync alone yields once per slice. Page writes take no
+ * turn: a parsed page waiting for one is ~4× its JSON text in heap (100 syncs: +100–200 MB RSS).
  */
 export const SLICE_MS = 10
 

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino'
 import type { IncrementalFieldDecl } from '../engine/declarations.js'
 import { comparable } from '../engine/incremental.js'
-import { createWatermarkTracker, fairTurn, type WatermarkTracker } from '../engine/index.js'
+import { createWatermarkTracker, type WatermarkTracker } from '../engine/index.js'
 import type { EngineEvent, Page } from '../engine/types.js'
 import type { AnySource, SourceResponse } from '../sources/types.js'
 import { errorLineFor } from './error-line.js'
@@ -125,8 +125,6 @@ export async function streamSync (input: SyncStreamInput): Promise<SyncSummary> 
       if (step.done === true) break
       const page = step.value
       pages++
-      const turn = fairTurn()
-      if (turn !== undefined) await turn
       const room = limits.maxRows === undefined ? Infinity : limits.maxRows - rows
       const written = page.rows.length > room ? page.rows.slice(0, room) : page.rows
       if (tracker !== null) for (const row of written) tracker.observe(row)
