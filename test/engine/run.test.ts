@@ -176,7 +176,9 @@ t.test('no MaxListenersExceededWarning on the run signal with known pages 6 in f
 
 t.test('Link pages are pipelined: the next request starts on arrival, before the page is taken; an empty page still stops', async (t) => {
   const fake = await startRestFake({
-    'GET /p': (req, f) => {
+    'GET /p': async (req, f) => {
+      // Latency worth hiding (at least PIPELINE_MIN_LATENCY_MS).
+      await new Promise((resolve) => setTimeout(resolve, 10))
       const page = Number(req.query.get('page') ?? '1')
       // Pages 1–4 hold a row; page 5 is empty but still links on (the empty page stops the loop).
       return { headers: { link: `<${f.url}/p?page=${page + 1}>; rel="next"` }, json: page < 5 ? [{ id: page }] : [] }
