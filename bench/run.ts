@@ -3,7 +3,7 @@
  *
  * Runs the selected scenarios (default: all) one after another, prints a table, and writes the raw
  * figures to bench/results/latest.json (a complete default run: it also replaces the results block
- * of bench/README.md), latest-quick.json (--quick) or latest-partial.json (anything else). Scenarios: links, pages, fanout, memory, metadata, first-row, manifest.
+ * of bench/README.md), latest-quick.json (--quick) or latest-partial.json (anything else). Scenarios: links, pages, fanout, memory, metadata, first-row, manifest, github, many.
  * Every helper process is stopped at the end; a watchdog ends a run that hangs.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -12,8 +12,10 @@ import { BenchContext } from './lib/context.js'
 import { renderMarkdown, renderTable, type ScenarioReport } from './lib/report.js'
 import { fanOutScenario } from './scenarios/fanout.js'
 import { firstRowScenario } from './scenarios/first-row.js'
+import { githubScenario } from './scenarios/github.js'
 import { linkListScenario } from './scenarios/link-list.js'
 import { manifestScenario } from './scenarios/manifest.js'
+import { manySyncsScenario } from './scenarios/many-syncs.js'
 import { memoryScenario } from './scenarios/memory.js'
 import { metadataScenario } from './scenarios/metadata.js'
 import { pageNumberScenario } from './scenarios/page-number.js'
@@ -25,7 +27,9 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioReport>> 
   memory: memoryScenario,
   metadata: metadataScenario,
   'first-row': firstRowScenario,
-  manifest: manifestScenario
+  manifest: manifestScenario,
+  github: githubScenario,
+  many: manySyncsScenario
 }
 
 const WATCHDOG_MS = 20 * 60_000

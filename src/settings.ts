@@ -5,6 +5,7 @@
 import Type, { type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { isIP } from 'node:net'
+import { RateBudgetSchema, type RateBudget } from './engine/client-options.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
@@ -19,6 +20,12 @@ export const SettingsSchema = Type.Object({
   UPSTREAM_BASE_URLS: Type.Record(Type.String(), Type.String({ pattern: '^https?://' }), {
     default: {},
     description: 'JSON object: source name (case-insensitive) → base URL replacing the default one. A base URL typed into a form still wins.'
+  }),
+  SOURCE_BUDGETS: Type.Record(Type.String(), Type.Record(Type.String(), RateBudgetSchema), {
+    default: {},
+    description: 'JSON object: source name (case-insensitive) → rate-limit class (`default` for endpoints without one) → budget ' +
+      '(`reservoir` per `intervalMs`, `maxConcurrent`, `minTimeMs`) replacing the source\'s declared one, e.g. for GitHub Enterprise ' +
+      'Server limits: {"Github":{"default":{"reservoir":5000,"intervalMs":60000,"maxConcurrent":8}}}. `{}` lifts the declared budget.'
   }),
   ALLOW_PRIVATE_UPSTREAMS: Type.Boolean({
     default: false,
@@ -76,6 +83,12 @@ function defaults (): Settings {
   return out as Settings
 }
 
+/** Settings read from the environment as JSON, with the example an error shows. */
+const JSON_EXAMPLES: Partial<Record<keyof Settings, string>> = {
+  UPSTREAM_BASE_URLS: '{"Github":"https://proxy.internal/github"}',
+  SOURCE_BUDGETS: '{"Github":{"default":{"reservoir":5000,"intervalMs":60000}}}'
+}
+
 /** Environment strings → typed values (before validation); unparseable values are reported by name. */
 function fromEnvironment (env: Record<string, string | undefined>, problems: string[]): Partial<Record<keyof Settings, unknown>> {
   const raw: Partial<Record<keyof Settings, unknown>> = {}
@@ -100,11 +113,11 @@ function fromEnvironment (env: Record<string, string | undefined>, problems: str
         raw[key] = value.split(',').map((t) => t.trim()).filter((t) => t.length > 0)
         break
       default:
-        if (key === 'UPSTREAM_BASE_URLS') {
+        if (key in JSON_EXAMPLES) {
           try {
             raw[key] = JSON.parse(value)
           } catch {
-            problems.push(`${key}: must be a JSON object such as {"Github":"https://proxy.internal/github"}`)
+            problems.push(`${key}: must be a JSON object such as ${JSON_EXAMPLES[key] ?? '{}'}`)
           }
         } else {
           raw[key] = value.trim()
@@ -162,11 +175,20 @@ export function exposureProblem (settings: Settings): string | null {
     'Set API_TOKENS to one or more bearer tokens, or HOST to 127.0.0.1.'
 }
 
-/** Case-insensitive lookup of a source's operator base URL override. */
-export function upstreamBaseUrlFor (settings: Settings, sourceName: string): string | undefined {
+function bySourceName<T> (entries: Record<string, T>, sourceName: string): T | undefined {
   const wanted = sourceName.toLowerCase()
-  for (const [name, url] of Object.entries(settings.UPSTREAM_BASE_URLS)) {
-    if (name.toLowerCase() === wanted) return url
+  for (const [name, value] of Object.entries(entries)) {
+    if (name.toLowerCase() === wanted) return value
   }
   return undefined
+}
+
+/** Case-insensitive lookup of a source's operator base URL override. */
+export function upstreamBaseUrlFor (settings: Settings, sourceName: string): string | undefined {
+  return bySourceName(settings.UPSTREAM_BASE_URLS, sourceName)
+}
+
+/** Case-insensitive lookup of a source's operator budget overrides (by rate-limit class). */
+export function sourceBudgetsFor (settings: Settings, sourceName: string): Record<string, RateBudget> | undefined {
+  return bySourceName(settings.SOURCE_BUDGETS, sourceName)
 }

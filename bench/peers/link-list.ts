@@ -39,11 +39,12 @@ export async function rawUndiciLinkLoop (startUrl: string, dispatcher: Agent, si
 
 const PaginatingOctokit = Octokit.plugin(paginateRest)
 
-export async function octokitLinkLoop (baseUrl: string, path: string, signal: AbortSignal): Promise<number> {
+/** `octokit.paginate.iterator(route, parameters)`; `path` may be a route template such as `/repos/{owner}/{repo}/issues`. */
+export async function octokitLinkLoop (baseUrl: string, path: string, signal: AbortSignal, parameters: Record<string, string | number> = {}): Promise<number> {
   const octokit = new PaginatingOctokit({ baseUrl, request: { signal } })
   let rows = 0
   let pages = 0
-  for await (const response of octokit.paginate.iterator(`GET ${path}`)) {
+  for await (const response of octokit.paginate.iterator(`GET ${path}`, parameters)) {
     rows += (response.data as unknown[]).length
     if (++pages >= MAX_PAGES) break
   }

@@ -30,6 +30,8 @@ export interface SyncReadOptions {
   stopAfter?: number
   /** Fail unless this numeric field of the records strictly increases (rows emitted in order). */
   ascending?: string
+  /** Fail unless every record has this column with this value (fan-out decoration). */
+  column?: { name: string, value: unknown }
 }
 
 export interface SyncReadResult {
@@ -46,6 +48,14 @@ export async function serviceSync (servicePort: number, dispatcher: Agent, baseU
   if (run.budgetPerSecond !== undefined) config.budget = run.budgetPerSecond
   if (run.concurrency !== undefined) config.concurrency = run.concurrency
   return await readSync(servicePort, dispatcher, '/v1/sources/Bench/sync', { config, schema: run.table }, signal, options)
+}
+
+export const BENCH_GITHUB_TOKEN = 'github_pat_bench_0123456789abcdefghij'
+
+/** POST the Github source's sync route for `issues` of one repository (the fake's GitHub-shaped list); checks `repository` on every row. */
+export async function githubIssuesSync (servicePort: number, dispatcher: Agent, baseUrl: string, repository: string, signal: AbortSignal): Promise<SyncReadResult> {
+  const config = { personal_access_token: BENCH_GITHUB_TOKEN, repositories: repository, api_base_url: baseUrl }
+  return await readSync(servicePort, dispatcher, '/v1/sources/Github/sync', { config, schema: 'issues' }, signal, { column: { name: 'repository', value: repository } })
 }
 
 export async function readSync (servicePort: number, dispatcher: Agent, path: string, body: unknown, signal: AbortSignal, options: SyncReadOptions = {}): Promise<SyncReadResult> {
@@ -84,6 +94,9 @@ export async function readSync (servicePort: number, dispatcher: Agent, path: st
             const value = Number(line.data?.[options.ascending])
             if (!(value > last)) throw new Error(`record ${result.records} has ${options.ascending} ${value} after ${last}: out of order`)
             last = value
+          }
+          if (options.column !== undefined && line.data?.[options.column.name] !== options.column.value) {
+            throw new Error(`record ${result.records} has ${options.column.name} ${JSON.stringify(line.data?.[options.column.name])}, expected ${JSON.stringify(options.column.value)}`)
           }
         } else if (line.type === 'end' || line.type === 'error') {
           result.terminal = line

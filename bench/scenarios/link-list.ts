@@ -69,7 +69,7 @@ type CpuUsage = ReturnType<typeof process.cpuUsage>
 const cpuUs = (u: CpuUsage): number => u.user + u.system
 
 /** Run, timing it and recording CPU µs of the bench process and, for the service, of the service process. */
-async function withCpu (fn: () => Promise<number>, service?: Child): Promise<Sample> {
+export async function withCpu (fn: () => Promise<number>, service?: Child): Promise<Sample> {
   const serviceBefore = service === undefined ? undefined : await service.call<CpuUsage>('cpu')
   const before = process.cpuUsage()
   const sample = await timed(fn)
@@ -79,7 +79,7 @@ async function withCpu (fn: () => Promise<number>, service?: Child): Promise<Sam
   return { ...sample, extra }
 }
 
-function cpuPerRow (results: ContenderResult[]): string {
+export function cpuPerRow (results: ContenderResult[]): string {
   return results.filter((r) => r.error === undefined).map((r) => {
     const bench = median(r.samples.map((s) => (s.extra?.benchCpuUs ?? Number.NaN) / s.units))
     const service = median(r.samples.map((s) => (s.extra?.serviceCpuUs ?? Number.NaN) / s.units))

@@ -5,6 +5,7 @@
  */
 import { UpstreamAuthError, UpstreamHttpError, UpstreamNetworkError, UpstreamRaisedError, UpstreamResponseError } from '../errors.js'
 import type { ResponseAction } from './declarations.js'
+import { fairTurn } from './fair-share.js'
 import { exchange, TransientNetworkError, type PreparedRequest, type RawResponse, type Transport } from './http.js'
 import { redactUrl, type Redactor } from './redact.js'
 import type { RequestLimiter } from './rate-windows.js'
@@ -41,6 +42,11 @@ export interface ExecuteOptions {
   resource?: string
   parent?: string
   signal: AbortSignal
+  /**
+   * Called once, with the body still unparsed (`body` undefined), when a 2xx response has arrived: a
+   * page loop whose paginator needs only headers starts the next request while this one is parsed.
+   */
+  onArrival?: (response: HttpResult) => void
 }
 
 export type Outcome = { kind: 'ok', result: HttpResult } | { kind: 'ignored', result: HttpResult, action: ResponseAction }
@@ -119,6 +125,7 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
   const where = redactUrl(spec.url)
   const method = spec.method
   let reauthorized = false
+  let arrived = false
   let authParams: string[] = []
   const base = { resource: opts.resource ?? new URL(spec.url).pathname, ...(opts.parent !== undefined ? { parent: opts.parent } : {}), url: where }
   for (let attempt = 1; ; attempt++) {
@@ -152,6 +159,12 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
       continue
     }
     limiter.observe(raw.headers, options.rateLimitHeaders)
+    if (opts.onArrival !== undefined && raw.status >= 200 && raw.status < 300 && !arrived) {
+      arrived = true
+      opts.onArrival(toResult(raw, undefined, authParams))
+    }
+    const turn = fairTurn()
+    if (turn !== undefined) await turn
     const parsed = parseBody(raw.text)
     const body = parsed.ok ? parsed.body : undefined
     const status = raw.status

@@ -47,19 +47,81 @@ export function parentKeyName (parent: string, field: string): string {
 }
 
 /**
- * Child row with parent fields (`_<parent>_<field>`) and the declared renames applied. Built once with
- * its final keys by `Object.fromEntries` (no `delete`, no keyed stores: either turns a wide row into a
- * slow dictionary-mode object; see row-flatten.ts). A renamed key keeps its position.
+ * How a declaration decorates its child rows, worked out once: each parent field's final column name
+ * (after the renames). `columns` is null when the renames reach further (a child field, a chain, two
+ * fields on one name); those rows take the general path.
  */
-export function decorateChildRow (row: Row, parentRow: Row, decl: FanOutDecl): Row {
-  const included = decl.includeFromParent ?? []
-  if (included.length === 0 && decl.renames === undefined) return row
+interface Decoration {
+  fields: readonly string[]
+  /** In assignment order: final column name, the `_<parent>_<field>` name it replaces, the index of its field. */
+  columns: Array<{ name: string, before: string, value: number }> | null
+}
+
+const decorations = new WeakMap<FanOutDecl, Decoration>()
+
+function decorationOf (decl: FanOutDecl): Decoration {
+  let decoration = decorations.get(decl)
+  if (decoration !== undefined) return decoration
+  const fields = decl.includeFromParent ?? []
   const renames = decl.renames ?? {}
-  const named = (key: string): string => (Object.hasOwn(renames, key) ? renames[key] as string : key)
-  const entries: Array<[string, unknown]> = []
-  for (const key of Object.keys(row)) entries.push([named(key), row[key]])
-  for (const field of included) entries.push([named(parentKeyName(decl.parent, field)), getPath(parentRow, field)])
+  const befores = fields.map((field) => parentKeyName(decl.parent, field))
+  const names = befores.map((before) => renames[before] ?? before)
+  const simple = Object.keys(renames).every((from) => befores.includes(from)) &&
+    Object.values(renames).every((to) => !Object.hasOwn(renames, to) || renames[to] === to) &&
+    new Set(names).size === names.length &&
+    names.every((name, i) => name === befores[i] || !befores.includes(name))
+  // Spread-add-rename appended the unrenamed columns first, then each rename's target in the renames' order
+  // (a rename to the same name leaves its column where it was).
+  const renameOrder = Object.keys(renames).filter((from) => renames[from] !== from)
+  const order = fields.map((_, i) => i).sort((a, b) => rank(befores[a]) - rank(befores[b]))
+  function rank (before: string | undefined): number { return renameOrder.indexOf(before ?? '') }
+  decoration = { fields, columns: simple ? order.map((i) => ({ name: names[i] as string, before: befores[i] as string, value: i })) : null }
+  decorations.set(decl, decoration)
+  return decoration
+}
+
+/** The general path: a copy built as spreading, adding and renaming (with `delete`) would build it, without deleting. */
+function decorateByCopy (row: Row, values: readonly unknown[], decl: FanOutDecl, fields: readonly string[]): Row {
+  const entries = new Map<string, unknown>(Object.entries(row))
+  fields.forEach((field, i) => entries.set(parentKeyName(decl.parent, field), values[i]))
+  for (const [from, to] of Object.entries(decl.renames ?? {})) {
+    if (!entries.has(from)) continue
+    const value = entries.get(from)
+    if (to !== from) entries.delete(from)
+    entries.set(to, value)
+  }
   return Object.fromEntries(entries)
+}
+
+/**
+ * Decorates the child rows of one parent with the parent fields (`_<parent>_<field>`, then the declared
+ * renames), appended last. Rows are changed in place (they come fresh from JSON.parse): assigning the
+ * final names keeps them fast objects, where spreading and `delete` made every row a dictionary.
+ * Returns the decorated row (a copy only on the general path).
+ */
+export function childRowDecorator (parentRow: Row, decl: FanOutDecl): ((row: Row) => Row) | undefined {
+  const decoration = decorationOf(decl)
+  if (decoration.fields.length === 0 && decl.renames === undefined) return undefined
+  const values = decoration.fields.map((field) => getPath(parentRow, field))
+  const columns = decoration.columns
+  if (columns === null) return (row) => decorateByCopy(row, values, decl, decoration.fields)
+  return (row) => {
+    for (let i = 0; i < columns.length; i++) {
+      const column = columns[i] as { name: string, before: string, value: number }
+      // A child that already has the pre-rename name would lose it to the rename: the general path.
+      if (column.before !== column.name && column.before in row) return decorateByCopy(row, values, decl, decoration.fields)
+    }
+    for (let i = 0; i < columns.length; i++) {
+      const column = columns[i] as { name: string, value: number }
+      row[column.name] = values[column.value]
+    }
+    return row
+  }
+}
+
+/** Child row with parent fields (`_<parent>_<field>`) and the declared renames applied (in place where possible). */
+export function decorateChildRow (row: Row, parentRow: Row, decl: FanOutDecl): Row {
+  return childRowDecorator(parentRow, decl)?.(row) ?? row
 }
 
 function resolvedKey (row: Row, decl: FanOutDecl): string {
@@ -187,9 +249,11 @@ export async function * fanOutPages (input: FanOutInput): AsyncGenerator<Page & 
       const current = window.shift()
       if (current === undefined) break
       const { parent } = current
+      const decorate = childRowDecorator(parent.row, decl)
       try {
         for await (const page of current.pages) {
-          const rows = page.rows.map((row) => decorateChildRow(row, parent.row, decl))
+          const rows = page.rows
+          if (decorate !== undefined) for (let i = 0; i < rows.length; i++) rows[i] = decorate(rows[i] as Row)
           const fanout: FanOutState = page.state === null
             ? { parentFrom: parent.from, parentIndex: parent.index + 1, parentKey: null, child: null }
             : { parentFrom: parent.from, parentIndex: parent.index, parentKey: parent.key, child: page.state }

@@ -14,3 +14,4 @@ export {
   compileTemplate, compiledTemplate, InterpolationError, MACROS, parseDuration, strftime, text as interpolatedText,
   type CompiledTemplate, type Node as ExpressionNode
 } from './interpolation/index.js'
+export { fairTurn, SLICE_MS } from './fair-share.js'

@@ -1,12 +1,12 @@
 /**
- * What a route hands a source call: engine services, the operator's base URL override, a child
+ * What a route hands a source call: engine services, the operator's base URL and budget overrides, a child
  * logger and a cancellation signal that fires when the client goes away.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import { AbortedError } from '../errors.js'
 import { listeningOrigin } from '../service-origin.js'
-import { upstreamBaseUrlFor } from '../settings.js'
+import { sourceBudgetsFor, upstreamBaseUrlFor } from '../settings.js'
 import type { AnySource, SourceContext } from '../sources/types.js'
 
 /**
@@ -32,9 +32,11 @@ export function sourceContext (
   extra: Partial<Pick<SourceContext, 'signal' | 'onEvent' | 'interactive'>> = {}
 ): SourceContext {
   const baseUrlOverride = upstreamBaseUrlFor(app.settings, source.name)
+  const budgetOverrides = sourceBudgetsFor(app.settings, source.name)
   return {
     services: app.engine,
     ...(baseUrlOverride === undefined ? {} : { baseUrlOverride }),
+    ...(budgetOverrides === undefined ? {} : { budgetOverrides }),
     serviceOrigin: listeningOrigin(app.server.listening ? app.server.address() : null, app.settings),
     ...(app.serviceToken === undefined ? {} : { serviceToken: app.serviceToken }),
     log: request.log.child({ source: source.name }) as Logger, // buildApp's logger is pino

@@ -18,6 +18,7 @@ import { resolveIncrementalField } from '../sources/tables.js'
 import { checkWatermarks, findTable, SyncRequestSchema } from '../sync/request.js'
 import type { ResumeBinding } from '../sync/resume-state.js'
 import { EventLines, streamSync, type SyncOutcome } from '../sync/run-sync.js'
+import { fairTurn } from '../engine/index.js'
 import { sourceContext } from './context.js'
 import { SourceTypeParamsSchema } from './shared.js'
 import { withTargetField } from './upstream-failures.js'
@@ -41,6 +42,9 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     }
   }, async (request, reply) => {
+    // Setting a sync up (config, catalog, client) takes its turn too: a burst of syncs starting together shares the loop.
+    const turn = fairTurn()
+    if (turn !== undefined) await turn
     const body = request.body
     const source = app.registry.get(request.params.source_type)
     const config = parseConfig(source.fields, source.prepareConfig?.(body.config) ?? body.config)

@@ -430,7 +430,9 @@ export function defineRestSource<const D extends SourceDefinition> (input: D, ho
       ...(client.retry === undefined ? {} : { retry: client.retry }),
       ...(client.retryHintHeader === undefined ? {} : { retryHintHeader: client.retryHintHeader })
     } as ClientOptions
-    return hooks.clientOptions?.(options, config, ctx) ?? options
+    const built = hooks.clientOptions?.(options, config, ctx) ?? options
+    // The operator's budgets (SOURCE_BUDGETS) win over the definition's and a hook's, class by class.
+    return ctx.budgetOverrides === undefined ? built : { ...built, budgets: { ...built.budgets, ...ctx.budgetOverrides } }
   }
   const clientFor = (config: AnyConfig, ctx: SourceContext): RestClient => sourceClient(clientOptions(config, ctx), ctx)
   const catalogFor = (config: AnyConfig, ctx: SourceContext): Endpoint[] =>

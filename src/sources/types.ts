@@ -7,7 +7,7 @@ import Type, { type Static } from 'typebox'
 import type { Logger } from 'pino'
 import type { ConfigOf, FieldDecl, SourceConfig } from './fields.js'
 import { IncrementalFieldTypeSchema } from '../engine/declarations.js'
-import type { EngineEvent, Page, ResumeState } from '../engine/types.js'
+import type { EngineEvent, Page, RateBudget, ResumeState } from '../engine/types.js'
 import type { EngineServices } from '../engine/services.js'
 import type { FastifyPluginAsync } from 'fastify'
 import type { ErrorRule, SourceDefinition } from './definition.js'
@@ -62,6 +62,8 @@ export interface SourceContext {
   services: EngineServices
   /** Operator override of the source's default base URL (UPSTREAM_BASE_URLS). A URL typed in the form still wins. */
   baseUrlOverride?: string
+  /** Operator budgets by rate-limit class (SOURCE_BUDGETS), each replacing the source's declared one. */
+  budgetOverrides?: Record<string, RateBudget>
   /** Origin (scheme://host:port) this service listens on, as it can reach itself (the Demo sample API). */
   serviceOrigin?: string
   /** Bearer token the service accepts from itself on its own protected routes (set when API_TOKENS is). */

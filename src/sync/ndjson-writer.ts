@@ -52,14 +52,27 @@ export class NdjsonWriter {
     await this.#writeChunk(chunk)
   }
 
-  /** Write one record line per row, then `after` (the page's state line), as one chunk, then wait for room. */
+  /**
+   * Write one record line per row, then `after` (the page's state line), as one buffer, then wait for room.
+   * Each line is encoded straight into a buffer sized from the lines' lengths (exact for ASCII): no
+   * concatenated string to flatten, scan and encode again (bench/README.md, "write path").
+   */
   async writeRecords (rows: readonly Row[], after?: SyncLine): Promise<void> {
     if (this.ended || (rows.length === 0 && after === undefined)) return
-    // The record line's envelope around the row's JSON: the same text JSON.stringify({ type, data }) gives.
-    let chunk = ''
-    for (const row of rows) chunk += '{"type":"record","data":' + JSON.stringify(row) + '}\n'
-    if (after !== undefined) chunk += JSON.stringify(after) + '\n'
-    await this.#writeChunk(chunk)
+    const lines: string[] = new Array<string>(rows.length + (after === undefined ? 0 : 1))
+    let chars = 0
+    for (let i = 0; i < rows.length; i++) {
+      // The record line's envelope around the row's JSON: the same text JSON.stringify({ type, data }) gives.
+      const line = '{"type":"record","data":' + JSON.stringify(rows[i]) + '}\n'
+      lines[i] = line
+      chars += line.length
+    }
+    if (after !== undefined) {
+      const line = JSON.stringify(after) + '\n'
+      lines[rows.length] = line
+      chars += line.length
+    }
+    await this.#writeChunk(encodeLines(lines, chars))
   }
 
   /**
@@ -95,8 +108,8 @@ export class NdjsonWriter {
     return callback === undefined ? this.#res.write(text, encoding) : this.#res.write(text, encoding, callback)
   }
 
-  async #writeChunk (chunk: string): Promise<void> {
-    if (this.#send(chunk)) return
+  async #writeChunk (chunk: string | Buffer): Promise<void> {
+    if (typeof chunk === 'string' ? this.#send(chunk) : this.#res.write(chunk)) return
     if (this.ended || this.#stop?.aborted === true) return
     this.drainWaits++
     await new Promise<void>((resolve) => {
@@ -111,4 +124,23 @@ export class NdjsonWriter {
       this.#stop?.addEventListener('abort', done, { once: true })
     })
   }
+}
+
+/** Lines as one UTF-8 buffer: `chars` bytes when all ASCII; grown only when a line's UTF-8 form is longer. */
+function encodeLines (lines: readonly string[], chars: number): Buffer {
+  let buffer = Buffer.allocUnsafe(chars)
+  let offset = 0
+  for (const line of lines) {
+    // Only where the worst case (3 bytes a UTF-16 unit) might not fit is the exact length worked out.
+    if (offset + line.length * 3 > buffer.length) {
+      const needed = Buffer.byteLength(line, 'utf8')
+      if (offset + needed > buffer.length) {
+        const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, offset + needed))
+        buffer.copy(grown, 0, 0, offset)
+        buffer = grown
+      }
+    }
+    offset += buffer.write(line, offset, 'utf8')
+  }
+  return offset === buffer.length ? buffer : buffer.subarray(0, offset)
 }

@@ -1,4 +1,5 @@
 /** Parent → child fan-out against loopback fakes: row shape, renames, ignore, order under concurrency, resume, caps, multi-level. */
+import assert from 'node:assert/strict'
 import t from 'tap'
 import type { Endpoint } from '../../src/engine/declarations.js'
 import { startRestFake, type RestFake } from '../fakes/rest-fake.js'
@@ -234,4 +235,34 @@ t.test('a descending child stops per parent once a whole page is older than the 
     t.ok(rowsOf(parent).slice(0, newer[parent]).every((r) => ids.has(r.id)), `every row of ${parent} at or after the watermark`)
   }
   t.notOk(rows.some((r) => r.id === 'a-4' || r.id === 'b-8'), 'rows of a wholly older page are not emitted')
+})
+
+t.test('decorateChildRow gives what spreading, adding and renaming with delete gave, key order included', async (t) => {
+  const { default: fc } = await import('fast-check')
+  const { decorateChildRow } = await import('../../src/engine/fanout.js')
+  // The decoration as it was first written (spread, add `_<parent>_<field>`, rename with delete): the reference.
+  const reference = (row: Record<string, unknown>, parentRow: Record<string, unknown>, decl: { parent: string, includeFromParent?: string[], renames?: Record<string, string> }): Record<string, unknown> => {
+    const out: Record<string, unknown> = { ...row }
+    for (const field of decl.includeFromParent ?? []) out[`_${decl.parent}_${field.replaceAll('.', '_')}`] = parentRow[field]
+    for (const [from, to] of Object.entries(decl.renames ?? {})) {
+      if (!(from in out)) continue
+      out[to] = out[from]
+      if (to !== from) delete out[from] // eslint-disable-line @typescript-eslint/no-dynamic-delete
+    }
+    return out
+  }
+  const key = fc.constantFrom('id', 'name', 'repository', '_p_full_name', '_p_id', 'title', '7', '12')
+  fc.assert(fc.property(
+    fc.dictionary(key, fc.integer()),
+    fc.subarray(['full_name', 'id']),
+    fc.dictionary(fc.constantFrom('_p_full_name', '_p_id', 'title', 'name'), key, { maxKeys: 2 }),
+    (row, include, renames) => {
+      const decl = { parent: 'p', resolveParam: 'x', resolveField: 'id', includeFromParent: include, ...(Object.keys(renames).length > 0 ? { renames } : {}) }
+      const parentRow = { full_name: 'o/r', id: 5 }
+      const want = reference({ ...row }, parentRow, decl)
+      const got = decorateChildRow({ ...row }, parentRow, decl)
+      assert.deepStrictEqual(Object.entries(got), Object.entries(want))
+    }
+  ), { numRuns: 2000 })
+  t.pass('2000 random rows and declarations decorated as before')
 })

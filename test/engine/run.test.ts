@@ -176,3 +176,27 @@ t.test('no MaxListenersExceededWarning on the run signal with known pages 6 in f
   await new Promise((resolve) => setImmediate(resolve))
   t.same(warnings, [], 'no listener warning')
 })
+
+t.test('Link pages are pipelined: the next request starts on arrival, before the page is taken; an empty page still stops', async (t) => {
+  const fake = await startRestFake({
+    'GET /p': async (req, f) => {
+      // Latency worth hiding (at least PIPELINE_MIN_LATENCY_MS).
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      const page = Number(req.query.get('page') ?? '1')
+      // Pages 1–4 hold a row; page 5 is empty but still links on (the empty page stops the loop).
+      return { headers: { link: `<${f.url}/p?page=${page + 1}>; rel="next"` }, json: page < 5 ? [{ id: page }] : [] }
+    }
+  })
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const client = services.createClient({ source: 'P', baseUrl: fake.url, auth: { type: 'none' } }, testRun())
+  const iterator = client.pages({ ...link, path: '/p' })[Symbol.asyncIterator]()
+  t.same((await iterator.next()).value?.rows, [{ id: 1 }])
+  // Held at page 1: the look-ahead holds page 2, and page 2's arrival already started page 3.
+  for (let i = 0; i < 200 && fake.hits('/p').length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.same(fake.hits('/p').map((r) => r.query.get('page') ?? '1'), ['1', '2', '3'], 'page 3 requested while the consumer holds page 1')
+  const rest: unknown[] = []
+  for (let step = await iterator.next(); step.done !== true; step = await iterator.next()) rest.push(...step.value.rows)
+  t.same(rest, [{ id: 2 }, { id: 3 }, { id: 4 }])
+  t.ok(fake.hits('/p').length <= 6, 'at most one request past the empty page, and it is abandoned')
+})

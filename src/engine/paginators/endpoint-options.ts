@@ -26,6 +26,9 @@ export function endpointPaginator (endpoint: Endpoint): Paginator {
       if (shortBelow !== undefined && page.rows.length < shortBelow) return []
       const next = paginator.next(page)
       return dropped.size === 0 ? next : next.map((request) => withoutParams(request, dropped))
-    }
+    },
+    ...(paginator.totals === undefined ? {} : { totals: paginator.totals }),
+    // A short-page stop needs the rows, so such a walk cannot be pipelined on headers alone.
+    ...(paginator.headersOnly === true && shortBelow === undefined ? { headersOnly: true } : {})
   }
 }

@@ -35,6 +35,7 @@ export function linkHeaderPaginator (decl: Static<typeof LinkHeaderPaginatorSche
   const rel = (decl.rel ?? 'next').toLowerCase()
   return {
     first: (request) => request,
+    headersOnly: true,
     next ({ request, response }) {
       const link = linkWithRel(response.headers.link, rel)
       if (link === undefined || link.href === '') return []

@@ -24,6 +24,11 @@ export interface Paginator {
   next: (page: PageView) => RequestSpec[]
   /** The totals the response states (declared paths, headers, links); never estimated. */
   totals?: (page: PageView) => PageTotals
+  /**
+   * True when `next` reads only the request and the response's status, headers and URL (Link header):
+   * the engine may then ask it before the body is parsed and start the next request meanwhile.
+   */
+  headersOnly?: boolean
 }
 
 /** Longest run of known pages returned at once. */
