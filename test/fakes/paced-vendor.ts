@@ -27,15 +27,7 @@ export interface PacedVendor {
   close: () => Promise<void>
 }
 
-export function peakInWindow (times: readonly number[], ms: number): number {
-  const sorted = [...times].sort((a, b) => a - b)
-  let peak = 0
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while ((sorted[i] as number) - (sorted[j] as number) >= ms) j++
-    peak = Math.max(peak, i - j + 1)
-  }
-  return peak
-}
+export { peakInWindow } from '../engine/helpers.js'
 
 export async function startPacedVendor (options: PacedVendorOptions): Promise<PacedVendor> {
   const arrivals: Arrival[] = []

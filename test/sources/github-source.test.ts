@@ -3,11 +3,9 @@
  * validation (success and each failure) and the pipeline handoff, against the GitHub fake on loopback.
  */
 import t from 'tap'
-import { Writable } from 'node:stream'
-import pino from 'pino'
 import { Compile } from 'typebox/compile'
-import { buildApp, type App } from '../../src/app.js'
-import { createEngineServices, type EngineServices } from '../../src/engine/services.js'
+import { type App } from '../../src/app.js'
+import { type EngineServices } from '../../src/engine/services.js'
 import { ValidationError } from '../../src/errors.js'
 import { SourceConfigSchema } from '../../src/sources/fields.js'
 import { getSource } from '../../src/sources/registry.js'
@@ -17,6 +15,7 @@ import { describeError } from '../../src/sources/error-rules.js'
 import { githubSource } from '../../src/sources/github/source.js'
 import type { SourceContext } from '../../src/sources/types.js'
 import { startFakeGithub, type FakeGithub } from '../fakes/github.js'
+import { startSourceHarness, type SourceHarness } from '../helpers/source-harness.js'
 
 const CANARY = 'github_pat_CANARY_7f1c9a_do_not_log'
 const REPOS = 'octo-org/alpha, octo-org/beta'
@@ -24,6 +23,7 @@ const REPOS = 'octo-org/alpha, octo-org/beta'
 let fake: FakeGithub
 let services: EngineServices
 let app: App
+let harness: SourceHarness
 const logLines: string[] = []
 
 t.before(async () => {
@@ -33,28 +33,16 @@ t.before(async () => {
       'github_pat_public_only_0000000000': { login: 'outsider', id: 77 }
     }
   })
-  services = createEngineServices({ allowPrivateUpstreams: true, retry: { baseDelayMs: 5, maxBackoffMs: 20 } })
-  const logStream = new Writable({ write (chunk, _enc, done) { logLines.push(String(chunk)); done() } })
-  app = await buildApp({
-    settings: { LOG_LEVEL: 'debug', UPSTREAM_BASE_URLS: { github: fake.url }, ALLOW_PRIVATE_UPSTREAMS: true },
-    services,
-    logStream
-  })
-})
-
-t.teardown(async () => {
-  await app.close()
-  await services.close()
-  await fake.close()
+  harness = await startSourceHarness(t, { name: 'Github', upstream: fake, logLines })
+  ;({ app, services } = harness)
 })
 
 function context (overrides: Partial<SourceContext> = {}): SourceContext {
-  return { services, baseUrlOverride: fake.url, log: pino({ level: 'silent' }), signal: new AbortController().signal, ...overrides }
+  return harness.context(overrides)
 }
 
 async function validate (config: Record<string, unknown>) {
-  const response = await app.inject({ method: 'POST', url: '/v1/sources/Github/validate', payload: { config } })
-  return { status: response.statusCode, body: response.json(), raw: response.body }
+  return await harness.validate(config)
 }
 
 t.test('the source is registered as Github, found case-insensitively, with a valid SourceConfig', async (t) => {

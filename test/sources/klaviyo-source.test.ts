@@ -3,11 +3,9 @@
  * validation (success and each failure) and the pipeline handoff, against the Klaviyo fake on loopback.
  */
 import t from 'tap'
-import { Writable } from 'node:stream'
-import pino from 'pino'
 import { Compile } from 'typebox/compile'
-import { buildApp, type App } from '../../src/app.js'
-import { createEngineServices, type EngineServices } from '../../src/engine/services.js'
+import { type App } from '../../src/app.js'
+import { type EngineServices } from '../../src/engine/services.js'
 import { AppError, UpstreamAuthError, UpstreamHttpError } from '../../src/errors.js'
 import { checkDefinition } from '../../src/sources/rest-source.js'
 import { describeError } from '../../src/sources/error-rules.js'
@@ -18,6 +16,7 @@ import { KLAVIYO_DEFINITION, klaviyoSource } from '../../src/sources/klaviyo/sou
 import type { SourceContext } from '../../src/sources/types.js'
 import { startRestFake } from '../fakes/rest-fake.js'
 import { startFakeKlaviyo, type FakeKlaviyo } from '../fakes/klaviyo.js'
+import { startSourceHarness, type SourceHarness } from '../helpers/source-harness.js'
 
 const CANARY = 'pk_CANARY_5e2b9d_do_not_log_0000000000'
 const NO_ACCOUNT_SCOPE = 'pk_profiles_only_1111111111111111111111'
@@ -25,6 +24,7 @@ const NO_ACCOUNT_SCOPE = 'pk_profiles_only_1111111111111111111111'
 let fake: FakeKlaviyo
 let services: EngineServices
 let app: App
+let harness: SourceHarness
 const logLines: string[] = []
 
 t.before(async () => {
@@ -34,24 +34,16 @@ t.before(async () => {
       [NO_ACCOUNT_SCOPE]: ['profiles:read']
     }
   })
-  services = createEngineServices({ allowPrivateUpstreams: true, retry: { baseDelayMs: 5, maxBackoffMs: 20 } })
-  const logStream = new Writable({ write (chunk, _enc, done) { logLines.push(String(chunk)); done() } })
-  app = await buildApp({ settings: { LOG_LEVEL: 'debug', UPSTREAM_BASE_URLS: { klaviyo: fake.url }, ALLOW_PRIVATE_UPSTREAMS: true }, services, logStream })
-})
-
-t.teardown(async () => {
-  await app.close()
-  await services.close()
-  await fake.close()
+  harness = await startSourceHarness(t, { name: 'Klaviyo', upstream: fake, logLines })
+  ;({ app, services } = harness)
 })
 
 function context (overrides: Partial<SourceContext> = {}): SourceContext {
-  return { services, baseUrlOverride: fake.url, log: pino({ level: 'silent' }), signal: new AbortController().signal, ...overrides }
+  return harness.context(overrides)
 }
 
 async function validate (config: Record<string, unknown>) {
-  const response = await app.inject({ method: 'POST', url: '/v1/sources/Klaviyo/validate', payload: { config } })
-  return { status: response.statusCode, body: response.json(), raw: response.body }
+  return await harness.validate(config)
 }
 
 t.test('the source is registered as Klaviyo, found case-insensitively, with a valid SourceConfig and icon', async (t) => {

@@ -4,11 +4,9 @@
  * pipeline handoff, against the Sentry fake on loopback.
  */
 import t from 'tap'
-import { Writable } from 'node:stream'
-import pino from 'pino'
 import { Compile } from 'typebox/compile'
 import { buildApp, type App } from '../../src/app.js'
-import { createEngineServices, type EngineServices } from '../../src/engine/services.js'
+import { type EngineServices } from '../../src/engine/services.js'
 import { UpstreamAuthError, UpstreamHttpError, ValidationError, type AppError } from '../../src/errors.js'
 import { describeError } from '../../src/sources/error-rules.js'
 import { SourceConfigSchema } from '../../src/sources/fields.js'
@@ -19,6 +17,7 @@ import { normaliseApiBaseUrl, parseOrganizationSlug, sentryHooks } from '../../s
 import { SENTRY_DEFINITION, sentrySource } from '../../src/sources/sentry/source.js'
 import type { SourceContext } from '../../src/sources/types.js'
 import { ALL_SCOPES, startFakeSentry, type FakeSentry } from '../fakes/sentry.js'
+import { startSourceHarness, type SourceHarness } from '../helpers/source-harness.js'
 
 const CANARY = 'sntryu_CANARY_5e3b1d_do_not_log_0123456789abcdef'
 const OUTSIDER = 'sntryu_outsider_token_of_another_org_000000000'
@@ -27,6 +26,7 @@ const NO_ORG_READ = 'sntryu_events_only_token_0000000000000000000'
 let fake: FakeSentry
 let services: EngineServices
 let app: App
+let harness: SourceHarness
 const logLines: string[] = []
 
 t.before(async () => {
@@ -38,28 +38,16 @@ t.before(async () => {
       [NO_ORG_READ]: { scopes: ['event:read'] }
     }
   })
-  services = createEngineServices({ allowPrivateUpstreams: true, retry: { baseDelayMs: 5, maxBackoffMs: 20 } })
-  const logStream = new Writable({ write (chunk, _enc, done) { logLines.push(String(chunk)); done() } })
-  app = await buildApp({
-    settings: { LOG_LEVEL: 'debug', UPSTREAM_BASE_URLS: { sentry: fake.url }, ALLOW_PRIVATE_UPSTREAMS: true },
-    services,
-    logStream
-  })
-})
-
-t.teardown(async () => {
-  await app.close()
-  await services.close()
-  await fake.close()
+  harness = await startSourceHarness(t, { name: 'Sentry', upstream: fake, logLines })
+  ;({ app, services } = harness)
 })
 
 function context (overrides: Partial<SourceContext> = {}): SourceContext {
-  return { services, baseUrlOverride: fake.url, log: pino({ level: 'silent' }), signal: new AbortController().signal, ...overrides }
+  return harness.context(overrides)
 }
 
 async function validate (config: Record<string, unknown>) {
-  const response = await app.inject({ method: 'POST', url: '/v1/sources/Sentry/validate', payload: { config } })
-  return { status: response.statusCode, body: response.json(), raw: response.body }
+  return await harness.validate(config)
 }
 
 t.test('the source is registered as Sentry, found case-insensitively, with a valid SourceConfig and icon', async (t) => {

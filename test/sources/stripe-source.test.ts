@@ -4,11 +4,9 @@
  * against the Stripe fake on loopback.
  */
 import t from 'tap'
-import { Writable } from 'node:stream'
-import pino from 'pino'
 import { Compile } from 'typebox/compile'
-import { buildApp, type App } from '../../src/app.js'
-import { createEngineServices, type EngineServices } from '../../src/engine/services.js'
+import { type App } from '../../src/app.js'
+import { type EngineServices } from '../../src/engine/services.js'
 import { AppError, UpstreamAuthError, UpstreamHttpError } from '../../src/errors.js'
 import { describeError } from '../../src/sources/error-rules.js'
 import { SourceConfigSchema } from '../../src/sources/fields.js'
@@ -18,6 +16,7 @@ import { checkDefinition, resolveBudgets } from '../../src/sources/rest-source.j
 import { STRIPE_DEFINITION, stripeSource } from '../../src/sources/stripe/source.js'
 import type { SourceContext } from '../../src/sources/types.js'
 import { CONNECTED_ACCOUNT, FAKE_RESTRICTED_KEY, startFakeStripe, type FakeStripe } from '../fakes/stripe.js'
+import { startSourceHarness, type SourceHarness } from '../helpers/source-harness.js'
 
 const CANARY = 'sk_test_51CANARYdoNotLog7f1c9a0123456789abcdef'
 const NO_CUSTOMERS_KEY = 'rk_test_51ChargesOnlyKey0000000000000000000000'
@@ -29,34 +28,23 @@ const TABLES = [
 let fake: FakeStripe
 let services: EngineServices
 let app: App
+let harness: SourceHarness
 const logLines: string[] = []
 
 t.before(async () => {
   fake = await startFakeStripe({
     keys: { [CANARY]: {}, [FAKE_RESTRICTED_KEY]: { tables: ['customers', 'charges'] }, [NO_CUSTOMERS_KEY]: { tables: ['charges'] } }
   })
-  services = createEngineServices({ allowPrivateUpstreams: true, retry: { baseDelayMs: 5, maxBackoffMs: 20 } })
-  const logStream = new Writable({ write (chunk, _enc, done) { logLines.push(String(chunk)); done() } })
-  app = await buildApp({
-    settings: { LOG_LEVEL: 'debug', UPSTREAM_BASE_URLS: { stripe: fake.url }, ALLOW_PRIVATE_UPSTREAMS: true },
-    services,
-    logStream
-  })
+  harness = await startSourceHarness(t, { name: 'Stripe', upstream: fake, logLines })
+  ;({ app, services } = harness)
 })
 
-t.teardown(async () => {
-  await app.close()
-  await services.close()
-  await fake.close()
-})
-
-function context (): SourceContext {
-  return { services, baseUrlOverride: fake.url, log: pino({ level: 'silent' }), signal: new AbortController().signal }
+function context (overrides: Partial<SourceContext> = {}): SourceContext {
+  return harness.context(overrides)
 }
 
 async function validate (config: Record<string, unknown>) {
-  const response = await app.inject({ method: 'POST', url: '/v1/sources/Stripe/validate', payload: { config } })
-  return { status: response.statusCode, body: response.json(), raw: response.body }
+  return await harness.validate(config)
 }
 
 t.test('the source is registered as Stripe, found case-insensitively, with a valid SourceConfig and icon', async (t) => {

@@ -4,11 +4,9 @@
  * the pipeline handoff, against the Typeform fake on loopback.
  */
 import t from 'tap'
-import { Writable } from 'node:stream'
-import pino from 'pino'
 import { Compile } from 'typebox/compile'
-import { buildApp, type App } from '../../src/app.js'
-import { createEngineServices, type EngineServices } from '../../src/engine/services.js'
+import { type App } from '../../src/app.js'
+import { type EngineServices } from '../../src/engine/services.js'
 import type { ClientOptions } from '../../src/engine/types.js'
 import { UpstreamAuthError, UpstreamHttpError } from '../../src/errors.js'
 import { describeError } from '../../src/sources/error-rules.js'
@@ -18,6 +16,7 @@ import { typeformSource } from '../../src/sources/typeform/source.js'
 import type { SourceContext } from '../../src/sources/types.js'
 import { READ_SCOPES, startFakeTypeform, type FakeTypeform } from '../fakes/typeform.js'
 import { SCALED_WINDOW_MS, scaledTypeformSource } from './typeform-scaled.js'
+import { startSourceHarness, type SourceHarness } from '../helpers/source-harness.js'
 
 const CANARY = 'tfp_CANARY_3kQ9zLw7xPv2_do_not_log_0000000000'
 const NO_FORMS = 'tfp_no_forms_000000000000000000000000000000'
@@ -33,6 +32,7 @@ const source = scaledTypeformSource()
 let fake: FakeTypeform
 let services: EngineServices
 let app: App
+let harness: SourceHarness
 const logLines: string[] = []
 
 t.before(async () => {
@@ -46,20 +46,8 @@ t.before(async () => {
       { token: TOKENS.noAccount, scopes: without('accounts:read') }
     ]
   })
-  services = createEngineServices({ allowPrivateUpstreams: true, retry: { baseDelayMs: 5, maxBackoffMs: 20 } })
-  const logStream = new Writable({ write (chunk, _enc, done) { logLines.push(String(chunk)); done() } })
-  app = await buildApp({
-    settings: { LOG_LEVEL: 'debug', UPSTREAM_BASE_URLS: { Typeform: fake.url }, ALLOW_PRIVATE_UPSTREAMS: true },
-    services,
-    logStream,
-    sources: [source]
-  })
-})
-
-t.teardown(async () => {
-  await app.close()
-  await services.close()
-  await fake.close()
+  harness = await startSourceHarness(t, { name: 'Typeform', upstream: fake, logLines, sources: [source] })
+  ;({ app, services } = harness)
 })
 
 /** A parsed config as the route hands it to the source: every select at its value or default. */
@@ -68,12 +56,11 @@ function full (overrides: { auth_token?: string, api_base_url?: 'https://api.typ
 }
 
 function context (overrides: Partial<SourceContext> = {}): SourceContext {
-  return { services, baseUrlOverride: fake.url, log: pino({ level: 'silent' }), signal: new AbortController().signal, ...overrides }
+  return harness.context(overrides)
 }
 
 async function validate (config: Record<string, unknown>) {
-  const response = await app.inject({ method: 'POST', url: '/v1/sources/Typeform/validate', payload: { config } })
-  return { status: response.statusCode, body: response.json(), raw: response.body }
+  return await harness.validate(config)
 }
 
 async function schemas (config?: Record<string, unknown>): Promise<Array<Record<string, unknown>>> {
