@@ -43,8 +43,8 @@ export interface ExecuteOptions {
   parent?: string
   signal: AbortSignal
   /**
-   * Called once, with the body still unparsed (`body` undefined), when a 2xx response has arrived: a
-   * page loop whose paginator needs only headers starts the next request while this one is parsed.
+   * Called once, when a 2xx response's headers have arrived (`body` undefined, not yet read): a page loop
+   * whose paginator needs only headers starts the next request while this body arrives and is parsed.
    */
   onArrival?: (response: HttpResult) => void
 }
@@ -132,6 +132,15 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
     const last = attempt >= retry.maxAttempts
     // Looked up per attempt: a limiter idle during a long backoff may have been released meanwhile.
     const limiter = rt.limiterFor(opts.rateLimitClass)
+    // As soon as the headers are in, before the body is read: the limiter learns what they say about the
+    // budget, then a page loop whose paginator needs only headers may start the next request (on another
+    // connection) while this body is still arriving.
+    const onHeaders = (status: number, headers: Record<string, string>, url: URL): void => {
+      limiter.observe(headers, options.rateLimitHeaders)
+      if (opts.onArrival === undefined || arrived || status < 200 || status >= 300) return
+      arrived = true
+      opts.onArrival(toResult({ status, headers, text: '', url: url.href }, undefined, authParams))
+    }
     let raw: RawResponse
     try {
       raw = await limiter.schedule(async () => {
@@ -141,7 +150,7 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
         const started = performance.now()
         let response: RawResponse
         try {
-          response = await exchange(rt.transport, prepared, opts.signal)
+          response = await exchange(rt.transport, prepared, opts.signal, onHeaders)
         } catch (error) {
           // Counted when it went out and got no answer; a refused target or a cancelled run never left.
           if (error instanceof UpstreamNetworkError) rt.observeAttempt(null, attempt, started)
@@ -157,11 +166,6 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
       rt.emit({ level: 'warn', event: 'retry', ...base, attempt, reason: redactor.redact(error.message), waitMs })
       await sleep(waitMs, opts.signal)
       continue
-    }
-    limiter.observe(raw.headers, options.rateLimitHeaders)
-    if (opts.onArrival !== undefined && raw.status >= 200 && raw.status < 300 && !arrived) {
-      arrived = true
-      opts.onArrival(toResult(raw, undefined, authParams))
     }
     const turn = fairTurn()
     if (turn !== undefined) await turn

@@ -87,7 +87,13 @@ function mapFailure (error: unknown, url: URL, signal: AbortSignal): Error {
   return new UpstreamNetworkError(`Network error (${code}) calling ${where}.`, where, { cause: error })
 }
 
-async function exchangeOnce (transport: Transport, request: PreparedRequest, signal: AbortSignal): Promise<RawResponse> {
+/**
+ * Called with the final response's status and headers as soon as they arrive, before its body is read
+ * (not for redirect hops that are followed).
+ */
+export type OnResponseHeaders = (status: number, headers: Record<string, string>, url: URL) => void
+
+async function exchangeOnce (transport: Transport, request: PreparedRequest, signal: AbortSignal, onHeaders?: OnResponseHeaders): Promise<RawResponse> {
   const { url } = request
   const dispatcher = isOpenTarget(url, transport.policy) ? transport.open : transport.guarded
   let response: Dispatcher.ResponseData
@@ -110,6 +116,7 @@ async function exchangeOnce (transport: Transport, request: PreparedRequest, sig
     await response.body.dump().catch(() => undefined)
     return { status: response.statusCode, headers, text: '', url: url.href }
   }
+  onHeaders?.(response.statusCode, headers, url)
   try {
     const text = await response.body.text()
     return { status: response.statusCode, headers, text, url: url.href }
@@ -120,12 +127,12 @@ async function exchangeOnce (transport: Transport, request: PreparedRequest, sig
 }
 
 /** Send a request, following redirects that pass the guard. */
-export async function exchange (transport: Transport, request: PreparedRequest, signal: AbortSignal): Promise<RawResponse> {
+export async function exchange (transport: Transport, request: PreparedRequest, signal: AbortSignal, onHeaders?: OnResponseHeaders): Promise<RawResponse> {
   let current = request
   for (let hop = 0; ; hop++) {
     if (signal.aborted) throw new AbortedError('The run was cancelled.', { cause: signal.reason })
     checkTarget(current.url, transport.policy)
-    const response = await exchangeOnce(transport, current, signal)
+    const response = await exchangeOnce(transport, current, signal, onHeaders)
     const location = response.headers.location
     if (response.status < 300 || response.status >= 400 || location === undefined) return response
     if (hop >= MAX_REDIRECTS) {

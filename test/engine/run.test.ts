@@ -1,5 +1,7 @@
 /** The page loop: loop detection, Sentry results flag, page caps, maxPages, cancellation, backpressure, bad state. */
 import t from 'tap'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { Endpoint } from '../../src/engine/declarations.js'
 import { AbortedError, UnsupportedRequestError } from '../../src/errors.js'
 import { startRestFake } from '../fakes/rest-fake.js'
@@ -199,4 +201,34 @@ t.test('Link pages are pipelined: the next request starts on arrival, before the
   for (let step = await iterator.next(); step.done !== true; step = await iterator.next()) rest.push(...step.value.rows)
   t.same(rest, [{ id: 2 }, { id: 3 }, { id: 4 }])
   t.ok(fake.hits('/p').length <= 6, 'at most one request past the empty page, and it is abandoned')
+})
+
+t.test('a pipelined page starts when the headers arrive, while the body is still coming', async (t) => {
+  const order: string[] = []
+  let releaseFirst: () => void = () => undefined
+  const server = createServer((req, res) => {
+    const page = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('page') ?? '1'
+    order.push(`request ${page}`)
+    if (page === '2') {
+      releaseFirst()
+      // Latency worth hiding, then the empty page that ends the walk.
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('[]'), 10)
+      return
+    }
+    setTimeout(() => {
+      const { port } = server.address() as AddressInfo
+      res.writeHead(200, { 'content-type': 'application/json', link: `<http://127.0.0.1:${port}/p?page=2>; rel="next"` })
+      res.write('[{"id":1}')
+      // The rest of page 1 waits for page 2's request (at most 5 s, so a regression fails instead of hanging).
+      const fallback = setTimeout(() => releaseFirst(), 5000)
+      releaseFirst = () => { clearTimeout(fallback); order.push('page 1 body ends'); res.end(']') }
+    }, 10)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await new Promise((resolve) => server.close(resolve)) })
+  const { port } = server.address() as AddressInfo
+  const client = services.createClient({ source: 'P', baseUrl: `http://127.0.0.1:${port}`, auth: { type: 'none' } }, testRun())
+  t.same((await collect(client.pages({ ...link, path: '/p' }))).rows, [{ id: 1 }])
+  t.same(order, ['request 1', 'request 2', 'page 1 body ends'], 'page 2 was requested before page 1 had been read')
 })
