@@ -52,7 +52,7 @@ export class ServiceMetrics {
   readonly #rows = this.#counter('sync_rows_total', 'Rows streamed as record lines.', ['source', 'table'])
   readonly #pages = this.#counter('sync_pages_total', 'Pages streamed (each page of upstream rows the engine handed a sync).', ['source', 'table'])
   readonly #upstreamRequests = this.#counter('upstream_requests_total', 'Upstream request attempts by status class (1xx-5xx, or network when no answer came) and whether the attempt was a retry.', ['source', 'status_class', 'retry'])
-  readonly #rateLimitWaits = this.#counter('rate_limit_waits_total', 'Times the upstream said "rate limited" (429, or a declared status with remaining 0) and every user of the limiter paused.', ['source'])
+  readonly #rateLimitWaits = this.#counter('rate_limit_waits_total', 'Times the upstream said "rate limited" (429 or a declared status, or an answered request with remaining 0 and a reset) and every user of the limiter paused.', ['source'])
   readonly #rateLimitWaitSeconds = this.#counter('rate_limit_wait_seconds_total', 'Seconds of those pauses (Retry-After, reset headers or backoff).', ['source'])
   readonly #pageCaps = this.#counter('page_caps_reached_total', 'Times an endpoint stopped at its declared page cap (page_cap_reached).', ['source', 'table'])
 

@@ -144,17 +144,26 @@ export class SharedLimiter {
     if (this.pausedUntil > now) this.shared?.window.pause(this.pausedUntil - now, this.windowBudget)
   }
 
-  /** Read remaining/reset headers: at 0 pause until the reset; when low, spread the rest evenly. */
-  observe (headers: Record<string, string>, declared: RateLimitHeaders | undefined, now = Date.now()): void {
+  /**
+   * Read remaining/reset headers: at 0 pause until the reset; when low, spread the rest evenly. Returns
+   * the pause in ms when these headers started or lengthened one (responses that repeat a pause already
+   * in force return undefined, so a pause is counted once).
+   */
+  observe (headers: Record<string, string>, declared: RateLimitHeaders | undefined, now = Date.now()): number | undefined {
     const remaining = remainingOf(headers, declared)
     const reset = resetWaitMs(headers, declared, now)
-    if (remaining === undefined || reset === undefined) return
-    if (remaining === 0) this.pauseUntil(now + reset, now)
-    else if (remaining <= LOW_REMAINING) {
+    if (remaining === undefined || reset === undefined) return undefined
+    if (remaining === 0) {
+      const lengthens = now + reset > this.pausedUntil
+      this.pauseUntil(now + reset, now)
+      return lengthens && reset > 0 ? reset : undefined
+    }
+    if (remaining <= LOW_REMAINING) {
       this.spacingMs = Math.ceil(reset / remaining)
       this.spacingUntil = now + reset
       this.shared?.window.spacing(this.spacingMs, reset, this.windowBudget)
     }
+    return undefined
   }
 
   async stop (): Promise<void> {

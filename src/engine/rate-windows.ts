@@ -31,7 +31,14 @@ export function composeLimiters (limiters: readonly RequestLimiter[]): RequestLi
   }
   return {
     schedule: async (task, signal) => await through(0, task, signal),
-    observe: (headers, declared, now) => { for (const limiter of limiters) limiter.observe(headers, declared, now) },
+    observe: (headers, declared, now) => {
+      let paused: number | undefined
+      for (const limiter of limiters) {
+        const ms = limiter.observe(headers, declared, now)
+        if (ms !== undefined) paused = Math.max(paused ?? 0, ms)
+      }
+      return paused
+    },
     pauseUntil: (until) => { for (const limiter of limiters) limiter.pauseUntil(until) }
   }
 }

@@ -92,6 +92,7 @@ t.test('maxConcurrent bounds in-flight requests', async (t) => {
 })
 
 t.test('remaining 0 with a reset header pauses every request until the reset, before any 429', async (t) => {
+  const run = testRun()
   let resetAt = 0
   const fake = await startRestFake({
     'GET /ping': (_req, f): FakeResponse => {
@@ -107,10 +108,32 @@ t.test('remaining 0 with a reset header pauses every request until the reset, be
   const client = services.createClient({
     source: 'H', baseUrl: fake.url, auth: { type: 'none' },
     rateLimitHeaders: { remaining: 'X-RateLimit-Remaining', reset: 'X-RateLimit-Reset' }
-  }, testRun())
+  }, run)
   await client.request({ method: 'GET', path: '/ping' })
   await Promise.all([client.request({ method: 'GET', path: '/ping' }), client.request({ method: 'GET', path: '/ping' })])
   for (const r of fake.requests.slice(1)) t.ok(r.at >= resetAt - 20, 'waited for the reset')
+  // The pause is reported once (for /metrics and the stream's event lines), as the answered request's.
+  const waits = run.events.filter((e) => e.event === 'rate_limit_wait')
+  t.equal(waits.length, 1)
+  t.match(waits[0], { level: 'warn', status: 200, attempt: 1, reason: 'remaining_exhausted' })
+  t.ok(Number(waits[0]?.waitMs) > 0 && Number(waits[0]?.waitMs) <= 400, 'the wait is the time to the reset')
+})
+
+t.test('responses repeating a pause already in force do not count it again', async (t) => {
+  const resetAt = Date.now() + 300
+  const fake = await startRestFake({
+    'GET /ping': (): FakeResponse => ({ headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(resetAt / 1000) }, json: {} })
+  })
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const run = testRun()
+  const client = services.createClient({
+    source: 'H', baseUrl: fake.url, auth: { type: 'none' },
+    rateLimitHeaders: { remaining: 'X-RateLimit-Remaining', reset: 'X-RateLimit-Reset' }
+  }, run)
+  // Three answered at once, each saying the same reset: one pause.
+  await Promise.all([client.request({ method: 'GET', path: '/ping' }), client.request({ method: 'GET', path: '/ping' }), client.request({ method: 'GET', path: '/ping' })])
+  t.equal(run.events.filter((e) => e.event === 'rate_limit_wait').length, 1)
 })
 
 t.test('a low remaining count spreads the rest of the window evenly', async (t) => {
