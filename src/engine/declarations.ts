@@ -153,6 +153,21 @@ export const ValueConverterSchema = Type.Union([
 ])
 export type ValueConverter = Static<typeof ValueConverterSchema>
 
+/**
+ * Consecutive time windows between the values of `startParam` and `endParam` (as the endpoint sends them,
+ * watermark included), `stepSeconds` long; with `granularitySeconds` a window ends one granule before
+ * the next starts (both bounds inclusive). Airbyte's `DatetimeBasedCursor.step` / `cursor_granularity`.
+ */
+export const TimeWindowsSchema = Type.Object({
+  startParam: Type.String({ minLength: 1 }),
+  endParam: Type.String({ minLength: 1 }),
+  stepSeconds: Type.Integer({ minimum: 1 }),
+  granularitySeconds: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** How the bounds are written (default ISO 8601). */
+  converter: Type.Optional(ValueConverterSchema)
+}, strict)
+export type TimeWindowsDecl = Static<typeof TimeWindowsSchema>
+
 export const IncrementalFieldSchema = Type.Object({
   /** Row field (dotted path) whose max/min are the watermarks, e.g. `updated_at`. */
   field: Type.String(),
@@ -269,6 +284,8 @@ export const EndpointSchema = Type.Object({
   stopOnShortPage: Type.Optional(Type.Boolean()),
   /** Incremental fields this table offers; the sync request picks one. Empty/absent: full refresh only. */
   incrementalFields: Type.Optional(Type.Array(IncrementalFieldSchema)),
+  /** Read the range between two datetime params as consecutive windows (time-windows.ts). */
+  timeWindows: Type.Optional(TimeWindowsSchema),
   supportsAppend: Type.Optional(Type.Boolean()),
   primaryKeys: Type.Array(Type.String(), { minItems: 1 }),
   partitionKey: Type.Optional(Type.String()),
@@ -337,6 +354,13 @@ function semanticProblems (endpoint: Endpoint): string[] {
     if (typeof field.converter === 'object' && 'template' in field.converter && !field.converter.template.includes('{value}')) {
       problems.push(`${endpoint.name}/incrementalFields/${field.field}: converter template has no {value}`)
     }
+  }
+  const windows = endpoint.timeWindows
+  if (windows !== undefined) {
+    if (windows.startParam === windows.endParam) problems.push(`${endpoint.name}/timeWindows: startParam and endParam must differ`)
+    if ((windows.granularitySeconds ?? 0) >= windows.stepSeconds) problems.push(`${endpoint.name}/timeWindows/granularitySeconds: must be shorter than the step`)
+    if (typeof windows.converter === 'object' && 'template' in windows.converter) problems.push(`${endpoint.name}/timeWindows/converter: a template cannot be read back; use a format`)
+    if (windows.converter === 'raw') problems.push(`${endpoint.name}/timeWindows/converter: bounds must be datetimes (not raw)`)
   }
   return problems
 }

@@ -14,6 +14,7 @@ import { incrementalParams } from './incremental.js'
 import { buildFirstRequest, formatPath } from './request-builder.js'
 import { decodeRequest } from './request-state.js'
 import { paginate } from './run.js'
+import { isSliceState, timeWindowPages, windowRangeOf } from './time-windows.js'
 import { getPath } from './select.js'
 import type { Page, PagesOptions, RequestSpec, ResumeState, Row } from './types.js'
 
@@ -68,6 +69,20 @@ function fanOutStateFrom (state: ResumeState | null, endpoint: Endpoint): FanOut
 
 function plainPages (ctx: Context, endpoint: Endpoint, path: string, resume: ResumeState | null, target: Target,
   signal: AbortSignal, parent?: string): AsyncIterable<Page> {
+  const windows = endpoint.timeWindows
+  if (windows !== undefined && target.walk === undefined) {
+    // The range from the params the first request would carry (the watermark replaces a declared start).
+    const range = resume === null ? windowRangeOf(windows, { ...endpoint.params, ...target.extraParams }) : null
+    if (isSliceState(resume) || range !== null) {
+      return timeWindowPages({
+        decl: windows,
+        range,
+        resume,
+        windowPages: (params, from) => singleWalk(ctx, endpoint, path, from, { ...target, extraParams: { ...target.extraParams, ...params } }, signal, parent),
+        badState: () => badState(endpoint)
+      })
+    }
+  }
   if (isWalkState(resume) || (resume === null && target.walk !== undefined)) {
     return descendingWalkPages({
       walk: target.walk ?? null,

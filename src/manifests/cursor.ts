@@ -2,10 +2,12 @@
  * `DatetimeBasedCursor` → an incremental field: the cursor field and its watermark param
  * (`start_time_option`, or a request param reading `stream_interval.start_time`), the watermark format
  * (`datetime_format` as a converter), `lookback_window`; `start_datetime` / `end_datetime` become request
- * params evaluated once per sync (the watermark replaces the start once there is one). `step` is not
- * sliced: one window from the start to now.
+ * params evaluated once per sync (the watermark replaces the start once there is one). `step` with
+ * `cursor_granularity` becomes the endpoint's time windows (consecutive windows from the start, or the
+ * watermark, to the end) when the stream sends both bounds; with only a start there is no way to ask
+ * for a window, so the range is read in one.
  */
-import type { IncrementalFieldDecl } from '../engine/index.js'
+import type { IncrementalFieldDecl, TimeWindowsDecl } from '../engine/declarations.js'
 import { parseDuration } from '../engine/index.js'
 import type { ParamRef } from '../sources/definition.js'
 import { child, field, pointerOf, refuseKeys, typeOf, type Component } from './components.js'
@@ -26,7 +28,13 @@ export function intervalKeysAt (stream: Component, problems: ManifestProblems): 
   return keys
 }
 
-export function cursorAt (stream: Component, interval: Interval, params: Record<string, ParamRef>, problems: ManifestProblems): IncrementalFieldDecl[] | undefined {
+export interface Cursor {
+  fields: IncrementalFieldDecl[]
+  /** From `step` and `cursor_granularity`, when both bounds are sent. */
+  windows?: TimeWindowsDecl
+}
+
+export function cursorAt (stream: Component, interval: Interval, params: Record<string, ParamRef>, problems: ManifestProblems): Cursor | undefined {
   const cursor = child(stream, 'incremental_sync')
   if (cursor === undefined) return undefined
   if (typeOf(cursor, ['DatetimeBasedCursor'], problems, 'DatetimeBasedCursor') === undefined) return undefined
@@ -54,7 +62,7 @@ export function cursorAt (stream: Component, interval: Interval, params: Record<
   if (endParam !== undefined && !clientSide) {
     params[endParam] = datetimeExpression(problems, cursor, 'end_datetime', format) ?? { expression: `{{ now_utc().strftime('${format.replaceAll("'", "\\'")}') }}` }
   }
-  return [{
+  const fields: IncrementalFieldDecl[] = [{
     field: fieldName,
     label: fieldName,
     type: 'datetime',
@@ -62,6 +70,32 @@ export function cursorAt (stream: Component, interval: Interval, params: Record<
     converter,
     ...(lookback === undefined || lookback.ms === 0 ? {} : { lookbackSeconds: Math.round(lookback.ms / 1000) })
   }]
+  const windows = windowsAt(cursor, problems)
+  if (windows === undefined || startParam === undefined || endParam === undefined || clientSide) return { fields }
+  return { fields, windows: { startParam, endParam, converter, ...windows } }
+}
+
+/** `step` and `cursor_granularity` (ISO 8601 durations, set together) in whole seconds. */
+function windowsAt (cursor: Component, problems: ManifestProblems): { stepSeconds: number, granularitySeconds: number } | undefined {
+  const { step, cursor_granularity: granularity } = cursor.value
+  if (step === undefined && granularity === undefined) return undefined
+  if (step === undefined || granularity === undefined) {
+    problems.add(pointerOf(cursor, step === undefined ? 'cursor_granularity' : 'step'), 'step and cursor_granularity are set together')
+    return undefined
+  }
+  const seconds = (key: string, value: unknown): number | undefined => {
+    const parsed = parseDuration(literalAt(value, cursor.parameters, pointerOf(cursor, key), problems))
+    if (parsed === undefined) { problems.add(pointerOf(cursor, key), 'must be an ISO-8601 duration such as P30D'); return undefined }
+    return Math.floor(parsed.ms / 1000)
+  }
+  const stepSeconds = seconds('step', step)
+  const granularitySeconds = seconds('cursor_granularity', granularity)
+  if (stepSeconds === undefined || granularitySeconds === undefined) return undefined
+  if (stepSeconds < 1 || granularitySeconds >= stepSeconds) {
+    problems.add(pointerOf(cursor, 'step'), 'must be at least one second and longer than cursor_granularity')
+    return undefined
+  }
+  return { stepSeconds, granularitySeconds }
 }
 
 /** `start_datetime`/`end_datetime` (a string or MinMaxDatetime) formatted for the request, evaluated per sync. */

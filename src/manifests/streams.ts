@@ -4,11 +4,11 @@
  * field and its request params); AddFields / RemoveFields. A problem anywhere makes this stream
  * unavailable (the caller decides whether the whole manifest still loads).
  */
-import type { ExpressionNode as Node, FanOutDecl, IncrementalFieldDecl, ParamValue, ResponseAction } from '../engine/index.js'
+import type { ExpressionNode as Node, FanOutDecl, ParamValue, ResponseAction } from '../engine/index.js'
 import type { AuthDecl, DefinitionEndpoint, ParamRef, TextValue } from '../sources/definition.js'
 import { child, field, items, pointerOf, refuseKeys, stringList, typeOf, type Component } from './components.js'
 import { classify, compileAt, literalAt, ManifestProblems, pathFrom, type ValueRef } from './expressions.js'
-import { cursorAt, intervalKeysAt, type Interval } from './cursor.js'
+import { cursorAt, intervalKeysAt, type Cursor, type Interval } from './cursor.js'
 import { paginatorAt } from './paginator.js'
 import { authAt, baseUrlAt, errorHandlingAt, textValueAt, type ErrorHandling } from './requester.js'
 import { escapePointer } from './references.js'
@@ -204,7 +204,7 @@ class StreamReader {
 
   parentComponent?: Component
 
-  cursor (params: Record<string, ParamRef>): IncrementalFieldDecl[] | undefined {
+  cursor (params: Record<string, ParamRef>): Cursor | undefined {
     return cursorAt(this.stream, this.interval, params, this.problems)
   }
 
@@ -272,7 +272,7 @@ export function translateStream (stream: Component): StreamTranslation {
   const primaryKeys = reader.primaryKeys()
   const dataSelector = reader.selector(retriever)
   const paging = paginatorAt(retriever, method === 'POST' ? 'POST' : 'GET', problems)
-  const incrementalFields = reader.cursor(params)
+  const cursor = reader.cursor(params)
   const transformed = reader.transformations()
   const partition = reader.partition
   let fanOut: FanOutDecl | undefined
@@ -307,7 +307,8 @@ export function translateStream (stream: Component): StreamTranslation {
     ...(paging.pageSize === undefined ? {} : { pageSize: paging.pageSize }),
     ...(paging.stopOnShortPage === true ? { stopOnShortPage: true } : {}),
     primaryKeys,
-    ...(incrementalFields === undefined ? {} : { incrementalFields }),
+    ...(cursor === undefined ? {} : { incrementalFields: cursor.fields }),
+    ...(cursor?.windows === undefined ? {} : { timeWindows: cursor.windows }),
     ...(responseActions.length === 0 ? {} : { responseActions }),
     ...(fanOut === undefined ? {} : { fanOut }),
     ...(transformed.addFields === undefined ? {} : { addFields: transformed.addFields }),

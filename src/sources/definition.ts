@@ -14,7 +14,7 @@
 import Type, { type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
 import {
-  FanOutSchema, IncrementalFieldSchema, PageSizeSchema, PaginatorSchema, ParamValueSchema, PartitionFormatSchema,
+  FanOutSchema, IncrementalFieldSchema, TimeWindowsSchema, PageSizeSchema, PaginatorSchema, ParamValueSchema, PartitionFormatSchema,
   PartitionModeSchema, ResponseActionSchema, RowFlattenSchema, SortModeSchema
 } from '../engine/declarations.js'
 import { RateBudgetSchema, RateLimitHeadersSchema, RetryOptionsSchema, ScopesSchema } from '../engine/client-options.js'
@@ -158,6 +158,7 @@ const EndpointParts = {
   firstPageOnlyParams: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
   stopOnShortPage: Type.Optional(Type.Boolean()),
   incrementalFields: Type.Optional(Type.Array(IncrementalFieldSchema)),
+  timeWindows: Type.Optional(TimeWindowsSchema),
   supportsAppend: Type.Optional(Type.Boolean()),
   primaryKeys: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
   partitionKey: Type.Optional(Type.String()),

@@ -31,6 +31,14 @@ t.before(async () => {
       const page = ITEMS.slice(from, from + size)
       const more = from + size < ITEMS.length
       return { json: { data: { items: page }, meta: { has_more: more, next_cursor: more ? String(from + size) : null } } }
+    },
+    // Items updated between two instants, both inclusive (a window of a DatetimeBasedCursor with a step).
+    'GET /api/changes': (req) => {
+      if (req.headers.authorization !== 'Bearer at-1') return { status: 401, json: { message: 'bad token' } }
+      const from = Date.parse(req.query.get('updated_from') ?? '')
+      const to = Date.parse(req.query.get('updated_to') ?? '')
+      if (Number.isNaN(from) || Number.isNaN(to)) return { status: 400, json: { message: 'updated_from and updated_to are required' } }
+      return { json: { data: { items: ITEMS.filter((i) => Date.parse(i.updated) >= from && Date.parse(i.updated) <= to) } } }
     }
   })
   h = await startHarness()
@@ -92,6 +100,26 @@ spec:
 `
 }
 
+/** The items stream read through a DatetimeBasedCursor with both bounds and a 7-day step. */
+function windowedManifest (): string {
+  return manifest()
+    .replace('path: /items', 'path: /changes')
+    .replace(/      paginator:\n[\s\S]*?stop_condition: .*\n/, '      paginator:\n        type: NoPagination\n')
+    .replace('spec:\n', `    incremental_sync:
+      type: DatetimeBasedCursor
+      cursor_field: updated
+      datetime_format: "%Y-%m-%dT%H:%M:%SZ"
+      start_datetime: "{{ config['start_date'] }}"
+      end_datetime: "2024-03-31T00:00:00Z"
+      step: P7D
+      cursor_granularity: PT1S
+      start_time_option: { type: RequestOption, inject_into: request_parameter, field_name: updated_from }
+      end_time_option: { type: RequestOption, inject_into: request_parameter, field_name: updated_to }
+spec:
+`)
+    .replace('      refresh_token: { type: string, title: Refresh token, airbyte_secret: true }\n', '      refresh_token: { type: string, title: Refresh token, airbyte_secret: true }\n      start_date: { type: string, title: Start date, format: date-time }\n')
+}
+
 const manifestConfig = { client_id: 'cid', client_secret: CLIENT_SECRET, refresh_token: REFRESH_TOKEN }
 const config = (text = manifest()): Record<string, unknown> => ({ manifest: text, manifest_config: manifestConfig })
 
@@ -132,6 +160,35 @@ t.test('a bad manifest is a 400 naming /config/manifest, with the pointer of eac
   const missing = await post(h, '/v1/sources/CustomRest/validate', { config: { manifest: manifest(), manifest_config: { client_id: 'x' } } })
   t.equal(missing.status, 400)
   t.match(JSON.stringify(missing.body), '/config/manifest_config/client_secret')
+})
+
+t.test('DatetimeBasedCursor with step and cursor_granularity reads consecutive windows, each item once, resumable', async (t) => {
+  const windowed = { manifest: windowedManifest(), manifest_config: { ...manifestConfig, start_date: '2024-03-01T00:00:00Z' } }
+  const before = fake.hits('/api/changes').length
+  const result = await sync(h, 'CustomRest', { config: windowed, schema: 'items', sync_type: 'incremental' })
+  t.equal(result.status, 200)
+  t.same(contractProblems(result.lines), [])
+  t.same(records(result.lines).map((r) => r.id), ITEMS.map((i) => i.id))
+  t.same(fake.hits('/api/changes').slice(before).map((r) => `${r.query.get('updated_from') ?? ''}..${r.query.get('updated_to') ?? ''}`), [
+    '2024-03-01T00:00:00Z..2024-03-07T23:59:59Z', '2024-03-08T00:00:00Z..2024-03-14T23:59:59Z', '2024-03-15T00:00:00Z..2024-03-21T23:59:59Z',
+    '2024-03-22T00:00:00Z..2024-03-28T23:59:59Z', '2024-03-29T00:00:00Z..2024-03-31T00:00:00Z'
+  ], 'windows of 7 days from start_datetime, a second apart, the last cut at end_datetime')
+  const marks = states(result.lines)
+  t.equal(marks.length, 4, 'a state after every window but the last')
+  for (const mark of marks) {
+    const rest = await sync(h, 'CustomRest', { config: windowed, schema: 'items', sync_type: 'incremental', resume_state: mark.state })
+    t.same(records(rest.lines).map((r) => r.id), ITEMS.slice(mark.rows).map((i) => i.id), `resume after ${mark.rows} rows`)
+  }
+  const since = await sync(h, 'CustomRest', { config: windowed, schema: 'items', sync_type: 'incremental', last_value: '2024-03-20T00:00:00Z' })
+  t.same(records(since.lines).map((r) => r.id), ITEMS.filter((i) => i.updated >= '2024-03-20T00:00:00Z').map((i) => i.id), 'the watermark starts the windows')
+  t.equal(fake.hits('/api/changes').at(-2)?.query.get('updated_from'), '2024-03-20T00:00:00Z')
+})
+
+t.test('step without cursor_granularity is a 400 naming the field', async (t) => {
+  const text = windowedManifest().replace('      cursor_granularity: PT1S\n', '')
+  const answer = await post(h, '/v1/sources/CustomRest/validate', { config: { manifest: text, manifest_config: { ...manifestConfig, start_date: '2024-03-01T00:00:00Z' } } })
+  t.equal(answer.status, 400)
+  t.match(JSON.stringify(answer.body), '/streams/0/incremental_sync/step: step and cursor_granularity are set together')
 })
 
 t.test('without a config there are no tables to list', async (t) => {
