@@ -9,7 +9,7 @@ import { defineEndpoints } from '../../src/engine/declarations.js'
 import { windowAt, windowParams } from '../../src/engine/time-windows.js'
 import type { ResumeState } from '../../src/engine/types.js'
 import { UnsupportedRequestError } from '../../src/errors.js'
-import { startRestFake, type RestFake } from '../fakes/rest-fake.js'
+import { startRestFake, type FakeResponse, type RestFake } from '../fakes/rest-fake.js'
 import { collect, testRun, testServices } from './helpers.js'
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
@@ -20,7 +20,7 @@ const EVENTS = Array.from({ length: 20 }, (_, i) => ({ id: `e${String(i + 1).pad
 /** `GET /events?from=&to=` (both inclusive, ISO), oldest first, 2 a page, `page` numbers with a Link header. */
 async function eventsFake (): Promise<RestFake> {
   return await startRestFake({
-    'GET /events': (req, f) => {
+    'GET /events': (req, f): FakeResponse => {
       const from = Date.parse(req.query.get('from') ?? '')
       const to = Date.parse(req.query.get('to') ?? '')
       if (Number.isNaN(from) || Number.isNaN(to)) return { status: 400, json: { message: 'from and to are required' } }
@@ -31,7 +31,8 @@ async function eventsFake (): Promise<RestFake> {
       const next = new URL(`${f.url}/events`)
       for (const [k, v] of req.query) next.searchParams.set(k, v)
       next.searchParams.set('page', String(page + 1))
-      return { headers: more ? { link: `<${next.href}>; rel="next"` } : {}, json: rows }
+      const headers: Record<string, string> = more ? { link: `<${next.href}>; rel="next"` } : {}
+      return { headers, json: rows }
     }
   })
 }
