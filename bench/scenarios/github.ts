@@ -5,13 +5,13 @@
  * undici loop, octokit.paginate and got.paginate reading the same URL; 0 ms and 20 ms per page.
  * The service runs with SOURCE_BUDGETS lifting GitHub's 900 requests a minute (bench/service/main.ts).
  */
-import { githubRepository, type LinkListDataset } from '../fakes/link-list.js'
+import { githubRepository } from '../fakes/link-list.js'
 import { runSignal, url, type BenchContext } from '../lib/context.js'
 import type { ReportLine, ScenarioReport } from '../lib/report.js'
 import { fmt, interleave, median, ratio, type ContenderResult } from '../lib/stats.js'
 import { gotLinkLoop, octokitLinkLoop, rawUndiciLinkLoop } from '../peers/link-list.js'
 import { githubIssuesSync } from '../peers/ours.js'
-import { cpuPerRow, summarize, withCpu } from './link-list.js'
+import { cpuPerRow, linkListVariants, summarize, withCpu } from './link-list.js'
 
 /** The query the Github source sends for `issues` (settings.ts), so every contender reads the same pages. */
 const ISSUES_QUERY = { state: 'all', sort: 'updated', direction: 'asc', per_page: 100 }
@@ -20,10 +20,7 @@ export async function githubScenario (ctx: BenchContext): Promise<ScenarioReport
   const fake = await ctx.fake('link')
   const service = await ctx.service()
   const base = url(fake)
-  const variants: LinkListDataset[] = [
-    { pages: ctx.quick ? 40 : 200, perPage: 100, rowBytes: 1000, latencyMs: 0 },
-    { pages: ctx.quick ? 10 : 25, perPage: 100, rowBytes: 1000, latencyMs: 20 }
-  ]
+  const variants = linkListVariants(ctx.quick)
   const lines: ReportLine[] = []
   const data: Record<string, unknown> = {}
   const notes: string[] = []

@@ -14,14 +14,19 @@ import { engineInProcess, serviceSync } from '../peers/ours.js'
 const ROW_BYTES = 1000
 const PER_PAGE = 100
 
+/** The Link-list datasets every list scenario reads: 0 ms per page (many pages), and 20 ms per page. */
+export function linkListVariants (quick: boolean): LinkListDataset[] {
+  return [
+    { pages: quick ? 40 : 200, perPage: PER_PAGE, rowBytes: ROW_BYTES, latencyMs: 0 },
+    { pages: quick ? 10 : 25, perPage: PER_PAGE, rowBytes: ROW_BYTES, latencyMs: 20 }
+  ]
+}
+
 export async function linkListScenario (ctx: BenchContext): Promise<ScenarioReport> {
   const fake = await ctx.fake('link')
   const service = await ctx.service()
   const base = url(fake)
-  const variants: LinkListDataset[] = [
-    { pages: ctx.quick ? 40 : 200, perPage: PER_PAGE, rowBytes: ROW_BYTES, latencyMs: 0 },
-    { pages: ctx.quick ? 10 : 25, perPage: PER_PAGE, rowBytes: ROW_BYTES, latencyMs: 20 }
-  ]
+  const variants = linkListVariants(ctx.quick)
   const lines: ReportLine[] = []
   const data: Record<string, unknown> = {}
   const notes: string[] = []

@@ -4,7 +4,8 @@
  * code, `link_header` paginator) and through `CustomRest` with an Airbyte manifest sent in the request
  * (CursorPagination over `{{ headers['link']['next']['url'] }}` with a RequestPath and a DpathExtractor). Interpolation runs once per page, so the ratio should stay near 1.
  */
-import { linkListPath, type LinkListDataset } from '../fakes/link-list.js'
+import { linkListPath } from '../fakes/link-list.js'
+import { linkListVariants } from './link-list.js'
 import { runSignal, url, type BenchContext } from '../lib/context.js'
 import type { ReportLine, ScenarioReport } from '../lib/report.js'
 import { fmt, interleave, ratio, timed } from '../lib/stats.js'
@@ -38,10 +39,7 @@ export async function manifestScenario (ctx: BenchContext): Promise<ScenarioRepo
   const fake = await ctx.fake('link')
   const service = await ctx.service()
   const base = url(fake)
-  const variants: LinkListDataset[] = [
-    { pages: ctx.quick ? 40 : 200, perPage: 100, rowBytes: 1000, latencyMs: 0 },
-    { pages: ctx.quick ? 10 : 25, perPage: 100, rowBytes: 1000, latencyMs: 20 }
-  ]
+  const variants = linkListVariants(ctx.quick)
   const lines: ReportLine[] = []
   const data: Record<string, unknown> = {}
   const notes: string[] = []

@@ -137,12 +137,11 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
     // connection) while this body is still arriving.
     const onHeaders = (status: number, headers: Record<string, string>, url: URL): void => {
       const paused = limiter.observe(headers, options.rateLimitHeaders)
+      if (status < 200 || status >= 300) return
       // An answered request that spent the budget (remaining 0): every user of the limiter now waits for
       // the reset. A rate-limited status is counted where it is retried, below.
-      if (paused !== undefined && status >= 200 && status < 300) {
-        rt.emit({ level: 'warn', event: 'rate_limit_wait', ...base, attempt, status, waitMs: paused, reason: 'remaining_exhausted' })
-      }
-      if (opts.onArrival === undefined || arrived || status < 200 || status >= 300) return
+      if (paused !== undefined) rt.emit({ level: 'warn', event: 'rate_limit_wait', ...base, attempt, status, waitMs: paused, reason: 'remaining_exhausted' })
+      if (opts.onArrival === undefined || arrived) return
       arrived = true
       opts.onArrival(toResult({ status, headers, text: '', url: url.href }, undefined, authParams))
     }

@@ -7,7 +7,7 @@
  * watermark, to the end) when the stream sends both bounds; with only a start there is no way to ask
  * for a window, so the range is read in one.
  */
-import type { IncrementalFieldDecl, TimeWindowsDecl } from '../engine/declarations.js'
+import type { IncrementalFieldDecl, TimeWindowsDecl } from '../engine/index.js'
 import { parseDuration } from '../engine/index.js'
 import type { ParamRef } from '../sources/definition.js'
 import { child, field, pointerOf, refuseKeys, typeOf, type Component } from './components.js'
@@ -53,8 +53,7 @@ export function cursorAt (stream: Component, interval: Interval, params: Record<
   const endParam = option('end_time_option') ?? interval.endParam
   const clientSide = cursor.value.is_client_side_incremental === true
   const converter = converterFor(format)
-  const lookback = cursor.value.lookback_window === undefined ? undefined : parseDuration(literalAt(cursor.value.lookback_window, cursor.parameters, pointerOf(cursor, 'lookback_window'), problems))
-  if (cursor.value.lookback_window !== undefined && lookback === undefined) problems.add(pointerOf(cursor, 'lookback_window'), 'must be an ISO-8601 duration such as P1D')
+  const lookback = cursor.value.lookback_window === undefined ? undefined : durationMsAt(cursor, 'lookback_window', problems)
   if (startParam !== undefined && !clientSide) {
     const start = datetimeExpression(problems, cursor, 'start_datetime', format)
     if (start !== undefined) params[startParam] = start
@@ -68,11 +67,18 @@ export function cursorAt (stream: Component, interval: Interval, params: Record<
     type: 'datetime',
     ...(startParam === undefined || clientSide ? {} : { param: startParam }),
     converter,
-    ...(lookback === undefined || lookback.ms === 0 ? {} : { lookbackSeconds: Math.round(lookback.ms / 1000) })
+    ...(lookback === undefined || lookback === 0 ? {} : { lookbackSeconds: Math.round(lookback / 1000) })
   }]
   const windows = windowsAt(cursor, problems)
   if (windows === undefined || startParam === undefined || endParam === undefined || clientSide) return { fields }
   return { fields, windows: { startParam, endParam, converter, ...windows } }
+}
+
+/** The ISO 8601 duration at `key` in ms; a problem naming it (and undefined) when it is not one. */
+function durationMsAt (cursor: Component, key: string, problems: ManifestProblems): number | undefined {
+  const parsed = parseDuration(literalAt(cursor.value[key], cursor.parameters, pointerOf(cursor, key), problems))
+  if (parsed === undefined) problems.add(pointerOf(cursor, key), 'must be an ISO-8601 duration such as P1D')
+  return parsed?.ms
 }
 
 /** `step` and `cursor_granularity` (ISO 8601 durations, set together) in whole seconds. */
@@ -83,14 +89,11 @@ function windowsAt (cursor: Component, problems: ManifestProblems): { stepSecond
     problems.add(pointerOf(cursor, step === undefined ? 'cursor_granularity' : 'step'), 'step and cursor_granularity are set together')
     return undefined
   }
-  const seconds = (key: string, value: unknown): number | undefined => {
-    const parsed = parseDuration(literalAt(value, cursor.parameters, pointerOf(cursor, key), problems))
-    if (parsed === undefined) { problems.add(pointerOf(cursor, key), 'must be an ISO-8601 duration such as P30D'); return undefined }
-    return Math.floor(parsed.ms / 1000)
-  }
-  const stepSeconds = seconds('step', step)
-  const granularitySeconds = seconds('cursor_granularity', granularity)
-  if (stepSeconds === undefined || granularitySeconds === undefined) return undefined
+  const stepMs = durationMsAt(cursor, 'step', problems)
+  const granularityMs = durationMsAt(cursor, 'cursor_granularity', problems)
+  if (stepMs === undefined || granularityMs === undefined) return undefined
+  const stepSeconds = Math.floor(stepMs / 1000)
+  const granularitySeconds = Math.floor(granularityMs / 1000)
   if (stepSeconds < 1 || granularitySeconds >= stepSeconds) {
     problems.add(pointerOf(cursor, 'step'), 'must be at least one second and longer than cursor_granularity')
     return undefined
