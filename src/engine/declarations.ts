@@ -33,7 +33,13 @@ export const LinkHeaderPaginatorSchema = Type.Object({
   /** Extra attribute on the next link that means "stop" (Sentry: results="false"). */
   stopWhen: Type.Optional(Type.Object({ attribute: Type.String(), value: Type.String() }, strict)),
   /** Query param of the `rel="last"` link holding the (1-based) last page number (GitHub `page`): the page count, for progress. */
-  lastPageParam: Type.Optional(Type.String())
+  lastPageParam: Type.Optional(Type.String()),
+  /**
+   * With `lastPageParam`: when a response's next and last links differ only in that param, and the next
+   * link only in that param (one more) from the request, the pages between are known and fetched
+   * concurrently (the engine's known-pages window, within the budget), as known page counts are.
+   */
+  knownPages: Type.Optional(Type.Boolean())
 }, strict)
 
 export const NextUrlPaginatorSchema = Type.Object({
@@ -335,6 +341,9 @@ function semanticProblems (endpoint: Endpoint): string[] {
     problems.push(`${endpoint.name}/fanOut/resolveParam: path "${endpoint.path}" has no {${fanOut.resolveParam}} placeholder`)
   }
   if (fanOut !== undefined && fanOut.parent === endpoint.name) problems.push(`${endpoint.name}/fanOut/parent: an endpoint cannot be its own parent`)
+  if (p.type === 'link_header' && p.knownPages === true && p.lastPageParam === undefined) {
+    problems.push(`${endpoint.name}/paginator/knownPages: needs lastPageParam (the page number the links carry)`)
+  }
   if (p.type === 'expression') {
     if (p.inject !== 'url' && p.param === undefined) problems.push(`${endpoint.name}/paginator/param: required unless inject is "url"`)
     if (p.inject === 'json' && endpoint.method !== 'POST') problems.push(`${endpoint.name}/paginator: a token sent in the JSON body needs method POST`)

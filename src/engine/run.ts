@@ -99,7 +99,10 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
   }
   try {
     for (;;) {
-      while (inflight.length < Math.max(1, input.window) && queue.length > 0) launch(queue.shift() as RequestSpec)
+      // A known run is launched up to the window, and never past the page cap (the cap needs only to know more is queued).
+      while (inflight.length < Math.max(1, input.window) && queue.length > 0 && (endpoint.pageCap === undefined || pages + inflight.length < endpoint.pageCap)) {
+        launch(queue.shift() as RequestSpec)
+      }
       const current = inflight.shift()
       if (current === undefined) return
       const outcome = await current.outcome

@@ -45,6 +45,20 @@ const cases: Case[] = [
     requests: 3
   },
   {
+    name: 'link_header with known pages (GitHub next and last numbered by page: the pages between as a run)',
+    endpoint: { path: '/repos/octo/hello/issues', paginator: { type: 'link_header', lastPageParam: 'page', knownPages: true }, pageSize: { param: 'per_page', value: 2 } },
+    routes: (fake) => ({
+      'GET /repos/octo/hello/issues': (req) => {
+        const n = Number(req.query.get('page') ?? '1')
+        const last = Math.ceil(ROWS.length / 2)
+        const at = (page: number, rel: string): string => `<${fake().url}/repos/octo/hello/issues?per_page=2&page=${page}>; rel="${rel}"`
+        const headers: Record<string, string> = n < last ? { link: `${at(n + 1, 'next')}, ${at(last, 'last')}` } : { link: at(n - 1, 'prev') }
+        return { headers, json: ROWS.slice((n - 1) * 2, n * 2) }
+      }
+    }),
+    requests: 4
+  },
+  {
     name: 'next_url in the body (Klaviyo links.next, relative)',
     endpoint: { path: '/api/profiles', paginator: { type: 'next_url', path: 'links.next' }, dataSelector: 'data' },
     routes: () => ({
@@ -233,4 +247,40 @@ t.test('a required data selector missing from the body fails loudly; optional me
   await t.rejects(collect(client.pages(endpoint)), { code: 'UPSTREAM_BAD_RESPONSE', message: /has no "data" field/ })
   t.same((await collect(client.pages({ ...endpoint, dataSelectorRequired: false }))).rows, [])
   t.same((await collect(client.pages({ ...endpoint, dataSelector: 'results' }))).rows, [])
+})
+
+t.test('link_header knownPages: a run only where the links prove numbered pages', async (t) => {
+  const { linkHeaderPaginator } = await import('../../src/engine/paginators/link-header.js')
+  const { KNOWN_RUN_MAX } = await import('../../src/engine/paginators/types.js')
+  const paginator = linkHeaderPaginator({ type: 'link_header', lastPageParam: 'page', knownPages: true })
+  const base = 'http://127.0.0.1:9'
+  const step = (url: string, link: string): string[] => paginator.next({
+    request: { method: 'GET', url },
+    response: { status: 200, headers: { link }, body: [], url },
+    rows: []
+  }).map((r) => r.url)
+  const issues = (page: number, extra = ''): string => `${base}/repositories/1/issues?state=all&per_page=100${extra}&page=${page}`
+  t.same(step(`${base}/repositories/1/issues?state=all&per_page=100`, `<${issues(2)}>; rel="next", <${issues(4)}>; rel="last"`),
+    [issues(2), issues(3), issues(4)], 'from the first page (no page param): pages 2 to the last')
+  t.same(step(issues(5), `<${issues(4)}>; rel="prev", <${issues(6)}>; rel="next", <${issues(9)}>; rel="last"`),
+    [6, 7, 8, 9].map((n) => issues(n)), 'from a middle page')
+  t.same(step(`${base}/repositories/1/issues?page=1&per_page=100&state=all`, `<${issues(2)}>; rel="next", <${issues(3)}>; rel="last"`),
+    [issues(2), issues(3)], 'query parameters in another order are the same request')
+  t.equal(step(issues(1), `<${issues(2)}>; rel="next", <${issues(500)}>; rel="last"`).length, KNOWN_RUN_MAX, 'a run is at most KNOWN_RUN_MAX pages; the next run comes after it')
+  t.same(step(`${base}/repos/o/r/issues?state=all&per_page=100`, `<${issues(2)}>; rel="next", <${issues(4)}>; rel="last"`),
+    [issues(2)], 'a path switch (GitHub /repos/o/r → /repositories/1) is followed alone')
+  t.same(step(issues(2), `<${issues(4)}>; rel="next", <${issues(9)}>; rel="last"`), [issues(4)], 'a gap (next is not this page + 1) is followed alone')
+  t.same(step(issues(2), `<${issues(3)}>; rel="next", <${issues(9, '&since=x')}>; rel="last"`), [issues(3)], 'a last link with other params is no proof')
+  const cursor = (after: string): string => `${base}/orgs/o/audit-log?per_page=100&after=${after}`
+  t.same(step(cursor('a'), `<${cursor('b')}>; rel="next", <${cursor('z')}>; rel="last"`), [cursor('b')], 'cursor links are followed one at a time')
+  t.same(step(issues(3), `<${issues(4)}>; rel="next"`), [issues(4)], 'no last link: one page')
+  t.same(step(issues(3), `<${issues(4)}>; rel="next", <${issues(2)}>; rel="last"`), [issues(4)], 'a last before next: one page')
+  const plain = linkHeaderPaginator({ type: 'link_header', lastPageParam: 'page' })
+  t.same(plain.next({ request: { method: 'GET', url: issues(1) }, response: { status: 200, headers: { link: `<${issues(2)}>; rel="next", <${issues(4)}>; rel="last"` }, body: [], url: issues(1) }, rows: [] }).map((r) => r.url),
+    [issues(2)], 'without knownPages, lastPageParam only states the count')
+})
+
+t.test('knownPages needs lastPageParam', async (t) => {
+  const { defineEndpoints } = await import('../../src/engine/declarations.js')
+  t.throws(() => defineEndpoints([{ name: 'i', primaryKeys: ['id'], path: '/i', paginator: { type: 'link_header', knownPages: true } }]), /i\/paginator\/knownPages: needs lastPageParam/)
 })

@@ -232,3 +232,34 @@ t.test('a pipelined page starts when the headers arrive, while the body is still
   t.same((await collect(client.pages({ ...link, path: '/p' }))).rows, [{ id: 1 }])
   t.same(order, ['request 1', 'request 2', 'page 1 body ends'], 'page 2 was requested before page 1 had been read')
 })
+
+t.test('link_header knownPages: the pages between next and last overlap upstream and are emitted in order', async (t) => {
+  let inflight = 0
+  let peak = 0
+  const fake = await startRestFake({
+    'GET /issues': async (req, f) => {
+      const page = Number(req.query.get('page') ?? '1')
+      inflight++; peak = Math.max(peak, inflight)
+      await new Promise((resolve) => setTimeout(resolve, page === 3 ? 60 : 15))
+      inflight--
+      const at = (n: number, rel: string): string => `<${f.url}/issues?per_page=1&page=${n}>; rel="${rel}"`
+      const headers: Record<string, string> = page < 8 ? { link: `${at(page + 1, 'next')}, ${at(8, 'last')}` } : {}
+      return { headers, json: [{ id: page }] }
+    }
+  })
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const client = services.createClient({ source: 'G', baseUrl: fake.url, auth: { type: 'none' } }, testRun())
+  const endpoint: Endpoint = { ...link, path: '/issues', pageSize: { param: 'per_page', value: 1 }, paginator: { type: 'link_header', lastPageParam: 'page', knownPages: true } }
+  const { rows, pages } = await collect(client.pages(endpoint))
+  t.same(rows.map((r) => r.id), [1, 2, 3, 4, 5, 6, 7, 8], 'every page once, in order, though page 3 answered last')
+  t.equal(fake.requests.length, 8)
+  t.ok(peak >= 2, `pages overlapped (peak ${peak})`)
+  t.same(pages.map((p) => p.progress?.totalPages), [8, 8, 8, 8, 8, 8, 8, 8], 'the last link still gives the page count')
+  const run = testRun()
+  const capped = services.createClient({ source: 'G', baseUrl: fake.url, auth: { type: 'none' } }, run)
+  const before = fake.requests.length
+  t.same((await collect(capped.pages({ ...endpoint, pageCap: 3 }))).rows.map((r) => r.id), [1, 2, 3])
+  t.equal(fake.requests.length - before, 3, 'a known run is not fetched past the page cap')
+  t.match(run.events, [{ event: 'page_cap_reached', pageCap: 3, pages: 3 }])
+})

@@ -1,10 +1,12 @@
 /**
  * RFC 8288 Link header: follow `rel="next"` (or the declared rel) verbatim, relative to the current
- * URL, unless the declared stop attribute says otherwise (Sentry: results="false").
+ * URL, unless the declared stop attribute says otherwise (Sentry: results="false"). With `knownPages`,
+ * numbered pages the links prove (GitHub's next and last) are returned as a known run.
  */
 import type { Static } from 'typebox'
 import type { LinkHeaderPaginatorSchema } from '../declarations.js'
-import { countOf, followUrl, type Paginator } from './types.js'
+import type { HttpResult, RequestSpec } from '../types.js'
+import { countOf, followUrl, KNOWN_RUN_MAX, type Paginator } from './types.js'
 
 export interface LinkValue { href: string, params: Record<string, string> }
 
@@ -26,25 +28,76 @@ export function parseLinkHeader (header: string | undefined): LinkValue[] {
   return links
 }
 
-/** The link whose `rel` lists `rel` (case-insensitive; a rel may name several relations). */
-function linkWithRel (header: string | undefined, rel: string): LinkValue | undefined {
-  return parseLinkHeader(header).find((l) => (l.params.rel ?? '').toLowerCase().split(/\s+/).includes(rel))
+/** The query of `url` with `param` set to `value`, sorted: two URLs that differ only in that param compare equal. */
+function withPage (url: URL, param: string, value: number): string {
+  const copy = new URL(url)
+  copy.searchParams.set(param, String(value))
+  copy.searchParams.sort()
+  return copy.href
+}
+
+/**
+ * The pages from the next link up to the last one (at most KNOWN_RUN_MAX), when the links prove the pages
+ * are numbered by `param`: next is the request with `param` one more (absent counts as page 1), and last
+ * is next with another `param`. Anything else (a cursor in the link, a gap, a last before next): undefined.
+ */
+function knownRun (request: RequestSpec, links: LinkValue[], next: LinkValue, response: HttpResult, param: string): RequestSpec[] | undefined {
+  const last = links.find((l) => hasRel(l, 'last'))
+  if (last === undefined) return undefined
+  let current: URL, nextUrl: URL, lastUrl: URL
+  try {
+    current = new URL(response.url)
+    nextUrl = new URL(next.href, response.url)
+    lastUrl = new URL(last.href, response.url)
+  } catch {
+    return undefined
+  }
+  const from = countOf(nextUrl.searchParams.get(param) ?? undefined)
+  const to = countOf(lastUrl.searchParams.get(param) ?? undefined)
+  const at = current.searchParams.has(param) ? countOf(current.searchParams.get(param) ?? undefined) : 1
+  if (from === undefined || to === undefined || at === undefined || from !== at + 1 || to < from) return undefined
+  if (withPage(nextUrl, param, to) !== withPage(lastUrl, param, to) || withPage(current, param, from) !== withPage(nextUrl, param, from)) return undefined
+  const run: RequestSpec[] = []
+  for (let page = from; page <= to && run.length < KNOWN_RUN_MAX; page++) {
+    const url = new URL(nextUrl)
+    url.searchParams.set(param, String(page))
+    run.push(followUrl(request, url.href, response.url))
+  }
+  return run
+}
+
+/** True when the link's `rel` lists `rel` (case-insensitive; a rel may name several relations). */
+function hasRel (link: LinkValue, rel: string): boolean {
+  return (link.params.rel ?? '').toLowerCase().split(/\s+/).includes(rel)
 }
 
 export function linkHeaderPaginator (decl: Static<typeof LinkHeaderPaginatorSchema>): Paginator {
   const rel = (decl.rel ?? 'next').toLowerCase()
+  const knownPagesParam = decl.knownPages === true ? decl.lastPageParam : undefined
+  // A page's header is read up to three times (early next, next, totals): parsed once.
+  let lastHeader: string | undefined
+  let lastLinks: LinkValue[] = []
+  const linksOf = (header: string | undefined): LinkValue[] => {
+    if (header !== lastHeader) { lastLinks = parseLinkHeader(header); lastHeader = header }
+    return lastLinks
+  }
   return {
     first: (request) => request,
     headersOnly: true,
     next ({ request, response }) {
-      const link = linkWithRel(response.headers.link, rel)
+      const links = linksOf(response.headers.link)
+      const link = links.find((l) => hasRel(l, rel))
       if (link === undefined || link.href === '') return []
       if (decl.stopWhen !== undefined && link.params[decl.stopWhen.attribute.toLowerCase()] === decl.stopWhen.value) return []
+      if (knownPagesParam !== undefined) {
+        const run = knownRun(request, links, link, response, knownPagesParam)
+        if (run !== undefined) return run
+      }
       return [followUrl(request, link.href, response.url)]
     },
     totals ({ response }) {
       if (decl.lastPageParam === undefined) return {}
-      const last = linkWithRel(response.headers.link, 'last')
+      const last = linksOf(response.headers.link).find((l) => hasRel(l, 'last'))
       if (last === undefined) return {}
       try {
         return { pages: countOf(new URL(last.href, response.url).searchParams.get(decl.lastPageParam) ?? undefined) }

@@ -42,8 +42,9 @@ const SECONDARY_LIMIT = { status: 403, content: 'secondary rate limit', action: 
 
 /** What every table shares: Link-header pages of 100, the secondary-limit retry, the per-repository fan-out. */
 export const GITHUB_DEFAULTS = {
-  // The `rel="last"` link's `page` is the page count (progress totals).
-  paginator: { type: 'link_header', lastPageParam: 'page' },
+  // The `rel="last"` link's `page` is the page count (progress totals), and numbers the pages between:
+  // those are fetched concurrently, within the budget's 8 requests in flight (api_inventory.md).
+  paginator: { type: 'link_header', lastPageParam: 'page', knownPages: true },
   pageSize: { param: 'per_page', value: 100 },
   responseActions: [SECONDARY_LIMIT],
   fanOut: perRepository
