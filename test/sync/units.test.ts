@@ -183,3 +183,17 @@ t.test('NdjsonWriter: record and state lines are byte-identical to JSON.stringif
   ].join('\n') + '\n'
   t.equal(body, expected)
 })
+
+t.test('NdjsonWriter pageRecords: one stringify for the page, split at the separator; a row holding the separator is refused', async (t) => {
+  const { pageRecords } = await import('../../src/sync/ndjson-writer.js')
+  const token = 'ab'.repeat(12)
+  const lines = (rows: unknown[], tail: string): string => rows.map((data) => JSON.stringify({ type: 'record', data }) + '\n').join('') + tail
+  const rows = [{ id: 1, tags: ['a', 'b'], text: `,"${token}", inside a string is escaped` }, { id: 2, name: 'Crème 🚀', lone: '\ud800' }, { id: 3, list: [{ x: null }] }]
+  t.equal(pageRecords(rows, '{"type":"state"}\n', token)?.toString('utf8'), lines(rows, '{"type":"state"}\n'), 'the same bytes as one JSON.stringify per row')
+  t.equal(pageRecords([rows[0]!], '', token)?.toString('utf8'), lines([rows[0]!], ''), 'one row')
+  t.equal(pageRecords([], 'tail\n', token)?.toString('utf8'), 'tail\n', 'no rows: the tail alone')
+  for (const at of [0, 1, 2]) {
+    const holding = rows.map((r, i) => i === at ? { ...r, values: ['x', token, 'y'] } : r)
+    t.equal(pageRecords(holding, '', token), undefined, `a row holding the separator (row ${at + 1}) makes the page go line by line`)
+  }
+})
