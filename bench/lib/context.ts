@@ -1,6 +1,7 @@
 /**
  * What every scenario shares in one bench run: the mode (quick or full), helper processes started on
- * first use (fakes, the service) and stopped at the end, and the in-process engine services.
+ * first use (fakes, the service, the pass-through reference) and stopped at the end, and the
+ * in-process engine services.
  */
 import { Agent } from 'undici'
 import { createEngineServices, type EngineServices } from '../../src/engine/services.js'
@@ -33,6 +34,11 @@ export class BenchContext {
   /** The service (buildApp + the Bench source) in its own process, at the deployed log level. */
   async service (): Promise<Child> {
     return await this.child('service', () => this.startService('bench', 'info'))
+  }
+
+  /** Scenario 7's pass-through reference (peers/pass-through-server.ts): the floor a minimal sync server reaches. */
+  async passThrough (): Promise<Child> {
+    return await this.child('pass-through', () => startChild('peers/pass-through-server.ts'))
   }
 
   async startService (mode: 'bench' | 'product', level: string, extraFlags: string[] = []): Promise<Child> {

@@ -4,13 +4,19 @@
  * GitHub-shaped list (Link header with every query parameter, rate-limit headers), beside the raw
  * undici loop, octokit.paginate and got.paginate reading the same URL; 0 ms and 20 ms per page.
  * The service runs with SOURCE_BUDGETS lifting GitHub's 900 requests a minute (bench/service/main.ts).
+ * Beside them, the pass-through reference (issue 16; bench/peers/pass-through-server.ts): a minimal
+ * server in its own process that follows Link (the next page requested as soon as a response's headers
+ * are in), copies `repository` onto every row and writes the same NDJSON, with no limits, state or
+ * watermarks, read end to end through the same reader as the service: the floor a sync service
+ * reaches on this machine, measured in the same run. No target on it; its CPU per row (server and
+ * reader) is in the CPU-per-row note beside the service's.
  */
 import { githubRepository } from '../fakes/link-list.js'
 import { runSignal, url, type BenchContext } from '../lib/context.js'
 import type { ReportLine, ScenarioReport } from '../lib/report.js'
 import { fmt, interleave, median, ratio, type ContenderResult } from '../lib/stats.js'
 import { gotLinkLoop, octokitLinkLoop, rawUndiciLinkLoop } from '../peers/link-list.js'
-import { githubIssuesSync } from '../peers/ours.js'
+import { githubIssuesSync, readSync } from '../peers/ours.js'
 import { cpuPerRow, linkListVariants, summarize, withCpu } from './link-list.js'
 
 /** The query the Github source sends for `issues` (settings.ts), so every contender reads the same pages. */
@@ -19,6 +25,7 @@ const ISSUES_QUERY = { state: 'all', sort: 'updated', direction: 'asc', per_page
 export async function githubScenario (ctx: BenchContext): Promise<ScenarioReport> {
   const fake = await ctx.fake('link')
   const service = await ctx.service()
+  const passThrough = await ctx.passThrough()
   const base = url(fake)
   const variants = linkListVariants(ctx.quick)
   const lines: ReportLine[] = []
@@ -33,7 +40,8 @@ export async function githubScenario (ctx: BenchContext): Promise<ScenarioReport
       { name: 'raw undici loop', run: async () => await withCpu(async () => await rawUndiciLinkLoop(`${base}${path}?${query}`, ctx.agent, runSignal())) },
       { name: 'octokit.paginate', run: async () => await withCpu(async () => await octokitLinkLoop(base, '/repos/{owner}/{repo}/issues', runSignal(), { owner, repo, ...ISSUES_QUERY })) },
       { name: 'got.paginate', run: async () => await withCpu(async () => await gotLinkLoop(`${base}${path}?${query}`, runSignal())) },
-      { name: 'service, Github issues', run: async () => await withCpu(async () => (await githubIssuesSync(service.port, ctx.agent, base, repository, runSignal())).records, service) }
+      { name: 'service, Github issues', run: async () => await withCpu(async () => (await githubIssuesSync(service.port, ctx.agent, base, repository, runSignal())).records, service) },
+      { name: 'pass-through reference', run: async () => await withCpu(async () => (await readSync(passThrough.port, ctx.agent, '/sync', { url: `${base}${path}?${query}`, repository }, runSignal(), { column: { name: 'repository', value: repository } })).records, passThrough) }
     ], ctx.rounds, { warmup: 1, expectUnits: dataset.pages * dataset.perPage })
     const tag = `${dataset.latencyMs} ms/page, ${dataset.pages}×${dataset.perPage} rows`
     lines.push(...githubLines(results, tag, dataset.latencyMs))

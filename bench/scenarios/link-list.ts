@@ -73,7 +73,10 @@ function linkLines (results: ContenderResult[], tag: string): ReportLine[] {
 type CpuUsage = ReturnType<typeof process.cpuUsage>
 const cpuUs = (u: CpuUsage): number => u.user + u.system
 
-/** Run, timing it and recording CPU µs of the bench process and, for the service, of the service process. */
+/**
+ * Run, timing it and recording CPU µs of the bench process and, for a server in a child (the service,
+ * or scenario 7's pass-through reference), of that process (`serviceCpuUs`).
+ */
 export async function withCpu (fn: () => Promise<number>, service?: Child): Promise<Sample> {
   const serviceBefore = service === undefined ? undefined : await service.call<CpuUsage>('cpu')
   const before = process.cpuUsage()
@@ -84,12 +87,13 @@ export async function withCpu (fn: () => Promise<number>, service?: Child): Prom
   return { ...sample, extra }
 }
 
+/** Median CPU µs per row of each contender; `serviceCpuUs` is "in the service" for the service's contenders, else "in the server". */
 export function cpuPerRow (results: ContenderResult[]): string {
   return results.filter((r) => r.error === undefined).map((r) => {
     const bench = median(r.samples.map((s) => (s.extra?.benchCpuUs ?? Number.NaN) / s.units))
     const service = median(r.samples.map((s) => (s.extra?.serviceCpuUs ?? Number.NaN) / s.units))
     return Number.isFinite(service)
-      ? `${r.name} ${fmt(service, 1)} µs in the service + ${fmt(bench, 1)} µs in the reader`
+      ? `${r.name} ${fmt(service, 1)} µs in the ${r.name.startsWith('service') ? 'service' : 'server'} + ${fmt(bench, 1)} µs in the reader`
       : `${r.name} ${fmt(bench, 1)} µs`
   }).join('; ')
 }
