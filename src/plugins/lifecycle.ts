@@ -3,11 +3,18 @@
  * `signal` aborts (reason: ServiceUnavailableError) so long responses, the NDJSON sync streams, can end
  * with a retryable error line and their last state before the grace period runs out and the server closes.
  */
+import { setMaxListeners } from 'node:events'
 import { ServiceUnavailableError } from '../errors.js'
 
 export class Lifecycle {
   readonly #controller = new AbortController()
   readonly #onShutdown: Array<() => void> = []
+
+  constructor () {
+    // Every open sync stream listens for shutdown (removed when it ends): a replica with more than ten
+    // at once is normal, not a leak, so no MaxListenersExceededWarning.
+    setMaxListeners(0, this.#controller.signal)
+  }
 
   /** Aborted when shutdown begins; combine it with request.signal in long-running handlers. */
   get signal (): AbortSignal { return this.#controller.signal }

@@ -197,3 +197,18 @@ t.test('NdjsonWriter pageRecords: one stringify for the page, split at the separ
     t.equal(pageRecords(holding, '', token), undefined, `a row holding the separator (row ${at + 1}) makes the page go line by line`)
   }
 })
+
+t.test('Lifecycle: many open streams listening for shutdown raise no MaxListenersExceededWarning', async (t) => {
+  const { Lifecycle } = await import('../../src/plugins/lifecycle.js')
+  const warnings: string[] = []
+  const onWarning = (warning: Error): void => { if (warning.name === 'MaxListenersExceededWarning') warnings.push(warning.message) }
+  process.on('warning', onWarning)
+  t.teardown(() => { process.off('warning', onWarning) })
+  const lifecycle = new Lifecycle()
+  let aborted = 0
+  for (let i = 0; i < 100; i++) lifecycle.signal.addEventListener('abort', () => { aborted++ }, { once: true })
+  lifecycle.beginShutdown()
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(aborted, 100, 'every stream hears the shutdown')
+  t.same(warnings, [])
+})
