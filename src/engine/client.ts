@@ -10,6 +10,7 @@ import { exchange, TransientNetworkError, type RawResponse, type Transport } fro
 import type { EngineObservers } from './observer.js'
 import { sleep } from './sleep.js'
 import type { LimiterRegistry } from './rate-limit.js'
+import type { InFlightPool } from './in-flight-pool.js'
 import { budgetWindows, composeLimiters, windowOrder } from './rate-windows.js'
 import { Redactor, redactUrl } from './redact.js'
 import { joinUrl } from './request-builder.js'
@@ -33,6 +34,7 @@ export interface ClientDeps {
   interactive: { maxAttempts: number, deadlineMs: number }
   lookaheadPages: number
   knownPagesConcurrency: number
+  knownPagesPool?: InFlightPool
 }
 
 /** The base URL's origin (or the declared ones) plus the OAuth2 token endpoint's. */
@@ -151,7 +153,7 @@ export function createRestClient (deps: ClientDeps, options: ClientOptions, run:
       }
     },
     pages (endpoint, pagesOptions = {}) {
-      const pages = endpointPagesForRun(rt, endpoint, pagesOptions, signal, { lookahead: deps.lookaheadPages, knownPagesConcurrency: deps.knownPagesConcurrency })
+      const pages = endpointPagesForRun(rt, endpoint, pagesOptions, signal, { lookahead: deps.lookaheadPages, knownPagesConcurrency: deps.knownPagesConcurrency, ...(deps.knownPagesPool !== undefined ? { knownPagesPool: deps.knownPagesPool } : {}) })
       if (deadline === undefined) return pages
       return (async function * () {
         try { yield * pages } catch (error) { throw overDeadline(error) }

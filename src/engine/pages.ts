@@ -14,6 +14,7 @@ import { incrementalParams } from './incremental.js'
 import { buildFirstRequest, formatPath } from './request-builder.js'
 import { decodeRequest } from './request-state.js'
 import { paginate } from './run.js'
+import type { InFlightPool } from './in-flight-pool.js'
 import { isSliceState, timeWindowPages, windowRangeOf } from './time-windows.js'
 import { getPath } from './select.js'
 import type { Page, PagesOptions, RequestSpec, ResumeState, Row } from './types.js'
@@ -30,6 +31,8 @@ interface Context {
   lookahead: number
   /** Known pages (totals known) in flight at once per endpoint instance. */
   knownPagesConcurrency: number
+  /** The replica's slots for known pages beyond each loop's first. */
+  knownPagesPool?: InFlightPool
 }
 
 interface Target {
@@ -109,7 +112,8 @@ function singleWalk (ctx: Context, endpoint: Endpoint, path: string, resume: Res
     signal,
     ...(parent !== undefined ? { parent } : {}),
     ...(descending && target.incremental !== undefined ? { stopBefore: target.incremental } : {}),
-    window: ctx.knownPagesConcurrency
+    window: ctx.knownPagesConcurrency,
+    ...(ctx.knownPagesPool !== undefined ? { pool: ctx.knownPagesPool } : {})
   })
 }
 
@@ -172,7 +176,7 @@ function removeFields (rows: Row[], removed: readonly string[]): Row[] {
 
 /** All pages of `endpoint` for one run, honouring resume state, incremental binding and maxPages. */
 export async function * endpointPagesForRun (rt: ClientRuntime, endpoint: Endpoint, options: PagesOptions, signal: AbortSignal,
-  limits: { lookahead: number, knownPagesConcurrency: number }): AsyncGenerator<Page> {
+  limits: { lookahead: number, knownPagesConcurrency: number, knownPagesPool?: InFlightPool }): AsyncGenerator<Page> {
   const { lookahead } = limits
   const controller = new AbortController()
   const runSignal = AbortSignal.any([signal, controller.signal])
@@ -190,7 +194,7 @@ export async function * endpointPagesForRun (rt: ClientRuntime, endpoint: Endpoi
     else target.walk = walk
     target.incremental = { field, lastValue }
   }
-  const ctx: Context = { rt, options, signal: runSignal, lookahead, knownPagesConcurrency: limits.knownPagesConcurrency }
+  const ctx: Context = { rt, options, signal: runSignal, lookahead, knownPagesConcurrency: limits.knownPagesConcurrency, ...(limits.knownPagesPool !== undefined ? { knownPagesPool: limits.knownPagesPool } : {}) }
   const source = new LookAhead(endpointPages(ctx, endpoint, options.resumeState ?? null, target), Math.max(1, lookahead - 1))
   let count = 0
   const added = endpoint.addFields === undefined ? [] : Object.entries(endpoint.addFields)

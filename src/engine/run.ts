@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import type { Endpoint, IncrementalFieldDecl } from './declarations.js'
 import { execute, type ClientRuntime, type Outcome } from './execute.js'
+import type { InFlightPool } from './in-flight-pool.js'
 import { pageOlderThan } from './incremental.js'
 import { endpointPaginator } from './paginators/endpoint-options.js'
 import { redactUrl } from './redact.js'
@@ -32,6 +33,8 @@ export interface PageLoopInput {
   stopBefore?: { field: IncrementalFieldDecl, lastValue: unknown }
   /** Known pages fetched concurrently. */
   window: number
+  /** Where the requests beyond this loop's first one take a slot (replica-wide); absent: the window alone bounds them. */
+  pool?: InFlightPool
 }
 
 /**
@@ -63,7 +66,7 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
   const start = input.resume ?? paginator.first(input.first)
   const seen = new Set([requestKey(start)])
   const queue: RequestSpec[] = [start]
-  const inflight: Array<{ request: RequestSpec, outcome: Promise<Outcome> }> = []
+  const inflight: Array<{ request: RequestSpec, outcome: Promise<Outcome>, pooled: boolean }> = []
   let pages = input.pagesBefore ?? 0
   // Latest totals any response stated; a resource that ended has exactly the pages read.
   let totalPages: number | undefined
@@ -72,7 +75,7 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
     const known = ended ? pages : endpoint.pageCap !== undefined && totalPages !== undefined ? Math.min(totalPages, endpoint.pageCap) : totalPages
     return { pages, ...(known === undefined ? {} : { totalPages: Math.max(known, pages) }), ...(totalRows === undefined ? {} : { totalRows }) }
   }
-  const launch = (request: RequestSpec): void => {
+  const launch = (request: RequestSpec, pooled = false): void => {
     const sent = performance.now()
     const outcome = execute(rt, request, {
       signal, resource: endpoint.name, parent: input.parent, rateLimitClass: endpoint.rateLimitClass, responseActions: endpoint.responseActions,
@@ -81,7 +84,7 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
         : {})
     })
     outcome.catch(() => undefined)
-    inflight.push({ request, outcome })
+    inflight.push({ request, outcome, pooled })
   }
   // Pipelined pages: a paginator that needs only headers names the next request as soon as a response
   // arrives; it is started (through the limiter, like any request) while this body is parsed and written.
@@ -99,12 +102,16 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
   }
   try {
     for (;;) {
-      // A known run is launched up to the window, and never past the page cap (the cap needs only to know more is queued).
+      // A known run is launched up to the window, each request beyond the first with a slot of the replica's
+      // pool, and never past the page cap (the cap needs only to know more is queued).
       while (inflight.length < Math.max(1, input.window) && queue.length > 0 && (endpoint.pageCap === undefined || pages + inflight.length < endpoint.pageCap)) {
-        launch(queue.shift() as RequestSpec)
+        const pooled = inflight.length > 0 && input.pool !== undefined
+        if (pooled && input.pool?.tryTake() !== true) break
+        launch(queue.shift() as RequestSpec, pooled)
       }
       const current = inflight.shift()
       if (current === undefined) return
+      if (current.pooled) input.pool?.give()
       const outcome = await current.outcome
       pages++
       if (outcome.kind === 'ignored') { yield { rows: [], state: null, progress: progress(true) }; return }
@@ -139,6 +146,7 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
       yield { rows, state: upcoming === undefined ? null : { v: 2, next: encodeRequest(upcoming, input.first, rt.options.baseUrl), pages }, progress: progress(upcoming === undefined) }
     }
   } finally {
+    for (const entry of inflight.splice(0)) if (entry.pooled) input.pool?.give()
     controller.abort()
   }
 }

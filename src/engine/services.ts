@@ -9,6 +9,7 @@ import pino, { type Logger } from 'pino'
 import { Agent } from 'undici'
 import { TokenCache } from './auth.js'
 import { createRestClient } from './client.js'
+import { DEFAULT_KNOWN_PAGES_IN_FLIGHT, InFlightPool } from './in-flight-pool.js'
 import { DEFAULT_KNOWN_PAGES_CONCURRENCY, DEFAULT_LOOKAHEAD_PAGES } from './pages.js'
 import { EngineObservers, type EngineObserver } from './observer.js'
 import { LIMITER_IDLE_MS, LimiterRegistry } from './rate-limit.js'
@@ -36,6 +37,8 @@ export interface EngineSettings {
   lookaheadPages: number
   /** Pages of a known run (page count/total known) in flight at once, emitted in order. */
   knownPagesConcurrency: number
+  /** Known pages in flight beyond each page loop's first, across every run of these services (many syncs at once). */
+  knownPagesInFlight: number
   /** Limiters without jobs for this long are released. */
   limiterIdleMs: number
   /** Idle keep-alive sockets are closed after this long. */
@@ -77,6 +80,7 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   interactive: { maxAttempts: 2, deadlineMs: 5_000 },
   lookaheadPages: DEFAULT_LOOKAHEAD_PAGES,
   knownPagesConcurrency: DEFAULT_KNOWN_PAGES_CONCURRENCY,
+  knownPagesInFlight: DEFAULT_KNOWN_PAGES_IN_FLIGHT,
   limiterIdleMs: LIMITER_IDLE_MS,
   keepAliveTimeoutMs: 30_000,
   maxResponseBytes: 256 * 1024 * 1024
@@ -100,6 +104,7 @@ export function createEngineServices (settings: Partial<EngineSettings> = {}): E
   const open = new Agent({ ...agentOptions, connect: { timeout: resolved.connectTimeoutMs } })
   const store = resolved.sharedBudget === undefined ? undefined : new SharedBudgetStore(resolved.sharedBudget, resolved.log ?? pino({ level: 'silent' }))
   const registry = new LimiterRegistry(resolved.limiterIdleMs, store)
+  const knownPagesPool = new InFlightPool(resolved.knownPagesInFlight)
   const tokens = new TokenCache()
   const observers = new EngineObservers()
   return {
@@ -128,7 +133,8 @@ export function createEngineServices (settings: Partial<EngineSettings> = {}): E
         retry: resolved.retry,
         interactive: resolved.interactive,
         lookaheadPages: resolved.lookaheadPages,
-        knownPagesConcurrency: resolved.knownPagesConcurrency
+        knownPagesConcurrency: resolved.knownPagesConcurrency,
+        knownPagesPool
       }, options, run)
     },
     observe: (observer) => observers.add(observer),

@@ -263,3 +263,29 @@ t.test('link_header knownPages: the pages between next and last overlap upstream
   t.equal(fake.requests.length - before, 3, 'a known run is not fetched past the page cap')
   t.match(run.events, [{ event: 'page_cap_reached', pageCap: 3, pages: 3 }])
 })
+
+t.test('known pages beyond each loop\'s first share the replica\'s pool: many runs at once do not multiply them', async (t) => {
+  let inflight = 0
+  let peak = 0
+  const fake = await startRestFake({
+    'GET /issues': async (req, f) => {
+      const page = Number(req.query.get('page') ?? '1')
+      inflight++; peak = Math.max(peak, inflight)
+      await new Promise((resolve) => setTimeout(resolve, 15))
+      inflight--
+      const at = (n: number, rel: string): string => `<${f.url}/issues?per_page=1&page=${n}>; rel="${rel}"`
+      const headers: Record<string, string> = page < 6 ? { link: `${at(page + 1, 'next')}, ${at(6, 'last')}` } : {}
+      return { headers, json: [{ id: page }] }
+    }
+  })
+  const services = testServices({ knownPagesInFlight: 1 })
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const endpoint: Endpoint = { ...link, path: '/issues', pageSize: { param: 'per_page', value: 1 }, paginator: { type: 'link_header', lastPageParam: 'page', knownPages: true } }
+  const read = async (): Promise<unknown[]> => (await collect(services.createClient({ source: 'G', baseUrl: fake.url, auth: { type: 'none' } }, testRun()).pages(endpoint))).rows.map((r) => r.id)
+  const all = await Promise.all([read(), read(), read()])
+  t.same(all, [[1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6]])
+  t.ok(peak <= 4, `three loops' own requests plus the one pooled slot at most (peak ${peak})`)
+  peak = 0
+  t.same(await read(), [1, 2, 3, 4, 5, 6])
+  t.equal(peak, 2, 'the slot came back: a run alone overlaps again')
+})
