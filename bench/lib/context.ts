@@ -36,7 +36,7 @@ export class BenchContext {
     return await this.child('service', () => this.startService('bench', 'info'))
   }
 
-  /** Scenario 7's pass-through reference (peers/pass-through-server.ts): the floor a minimal sync server reaches. */
+  /** Scenario 8's pass-through reference (peers/pass-through-server.ts): the floor a minimal sync server reaches. */
   async passThrough (): Promise<Child> {
     return await this.child('pass-through', () => startChild('peers/pass-through-server.ts'))
   }

@@ -1,5 +1,5 @@
 /**
- * Child-process entry for scenario 7's pass-through reference — the reference of issue 16: what a
+ * Child-process entry for scenario 8's pass-through reference — the reference of issue 16: what a
  * 25-line pass-through server reaches. `POST /sync` with `{url, repository}` answers NDJSON: it follows
  * the Link header from `url` with undici, starting the next page's request as soon as a response's
  * headers are in (before its body is read), copies `repository` onto every row and writes one `record`

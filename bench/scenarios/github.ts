@@ -1,5 +1,5 @@
 /**
- * Scenario 7: a real source path. The Github source's `issues` table (fan-out over one repository,
+ * Scenario 8: a real source path. The Github source's `issues` table (fan-out over one repository,
  * `repository` copied onto every row) end to end through the sync route, against the fake's
  * GitHub-shaped list (Link header with every query parameter, rate-limit headers), beside the raw
  * undici loop, octokit.paginate and got.paginate reading the same URL; 0 ms and 20 ms per page.
@@ -55,7 +55,7 @@ export async function githubScenario (ctx: BenchContext): Promise<ScenarioReport
       notes.push(`CPU per row (${tag}): ${cpuPerRow(results)}`)
     }
   }
-  return { id: '7', title: 'Github issues end to end (fan-out over one repository, `repository` on every row)', lines, notes, data }
+  return { id: '8', title: 'Github issues end to end (fan-out over one repository, `repository` on every row)', lines, notes, data }
 }
 
 function githubLines (results: ContenderResult[], tag: string, latencyMs: number): ReportLine[] {

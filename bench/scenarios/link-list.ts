@@ -75,7 +75,7 @@ const cpuUs = (u: CpuUsage): number => u.user + u.system
 
 /**
  * Run, timing it and recording CPU µs of the bench process and, for a server in a child (the service,
- * or scenario 7's pass-through reference), of that process (`serviceCpuUs`).
+ * or scenario 8's pass-through reference), of that process (`serviceCpuUs`).
  */
 export async function withCpu (fn: () => Promise<number>, service?: Child): Promise<Sample> {
   const serviceBefore = service === undefined ? undefined : await service.call<CpuUsage>('cpu')

@@ -1,5 +1,5 @@
 /**
- * Scenario 8: many syncs per replica. 100 Github `issues` syncs at once (one repository each, 20 ms per
+ * Scenario 9: many syncs per replica. 100 Github `issues` syncs at once (one repository each, 20 ms per
  * page) against a fresh service process: aggregate rows/s, peak RSS (sampled every 20 ms), event-loop
  * delay p99 in the service, and the service's CPU time per row (process.cpuUsage ÷ rows), so an
  * operator can size replicas. One warm-up round, then the measured rounds (3, or 2 with --quick).
@@ -56,7 +56,7 @@ export async function manySyncsScenario (ctx: BenchContext): Promise<ScenarioRep
   const cpu = median(rounds.map((r) => r.cpuUs / r.rows))
   const tag = `${SYNCS} syncs × ${dataset.pages}×${dataset.perPage} rows, 20 ms/page`
   return {
-    id: '8',
+    id: '9',
     title: 'Many syncs per replica (Github issues)',
     lines: [
       { label: `aggregate rows/s (${tag})`, value: `${fmt(rate)} rows/s`, vs: `${fmt(median(rounds.map((r) => r.ms)))} ms per round` },
