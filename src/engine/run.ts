@@ -63,6 +63,9 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
   // Known runs keep several requests in flight, each with abort listeners (undici's, waits): no leak warning.
   setMaxListeners(0, signal)
   const events = { resource: endpoint.name, ...(input.parent !== undefined ? { parent: input.parent } : {}) }
+  // A descending walk that stops at the watermark usually ends within a page or two: a known run fetched
+  // ahead of it would spend budget on pages it throws away, so it reads them one at a time.
+  const window = input.stopBefore === undefined ? Math.max(1, input.window) : 1
   const start = input.resume ?? paginator.first(input.first)
   const seen = new Set([requestKey(start)])
   const queue: RequestSpec[] = [start]
@@ -104,7 +107,7 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
     for (;;) {
       // A known run is launched up to the window, each request beyond the first with a slot of the replica's
       // pool, and never past the page cap (the cap needs only to know more is queued).
-      while (inflight.length < Math.max(1, input.window) && queue.length > 0 && (endpoint.pageCap === undefined || pages + inflight.length < endpoint.pageCap)) {
+      while (inflight.length < window && queue.length > 0 && (endpoint.pageCap === undefined || pages + inflight.length < endpoint.pageCap)) {
         const pooled = inflight.length > 0 && input.pool !== undefined
         if (pooled && input.pool?.tryTake() !== true) break
         launch(queue.shift() as RequestSpec, pooled)

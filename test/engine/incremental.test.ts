@@ -79,3 +79,29 @@ t.test('descending endpoints stop once a whole page is older than the watermark'
   t.same(got.map((r) => r.id), [12, 11, 10, 9, 8, 7], 'pages with newer rows kept (the straddling page whole)')
   t.equal(fake.requests.length, 3, 'page 3 is all older: no page 4')
 })
+
+t.test('a descending walk that stops at the watermark reads known pages one at a time: no run fetched past the stop', async (t) => {
+  const rows = Array.from({ length: 24 }, (_, i) => ({ id: 24 - i, created: new Date(Date.UTC(2024, 0, 24 - i)).toISOString() }))
+  const fake = await startRestFake({
+    'GET /pulls': async (req, f) => {
+      const page = Number(req.query.get('page') ?? '1')
+      // Pages 2 and 3 answer late: any page fetched ahead of them has reached the fake by then.
+      if (page === 2 || page === 3) await new Promise((resolve) => setTimeout(resolve, 40))
+      const at = (n: number, rel: string): string => `<${f.url}/pulls?page=${n}>; rel="${rel}"`
+      const headers: Record<string, string> = page < 8 ? { link: `${at(page + 1, 'next')}, ${at(8, 'last')}` } : {}
+      return { headers, json: rows.slice((page - 1) * 3, page * 3) }
+    }
+  })
+  const services = testServices()
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const client = services.createClient({ source: 'G', baseUrl: fake.url, auth: { type: 'none' } }, testRun())
+  const endpoint: Endpoint = {
+    name: 'pulls', primaryKeys: ['id'], path: '/pulls', sortMode: 'desc', paginator: { type: 'link_header', lastPageParam: 'page', knownPages: true },
+    incrementalFields: [{ field: 'created', type: 'datetime' }]
+  }
+  const { rows: got } = await collect(client.pages(endpoint, { incremental: { field: 'created', lastValue: '2024-01-19T12:00:00Z' } }))
+  t.same(got.map((r) => r.id), [24, 23, 22, 21, 20, 19], 'pages with newer rows kept')
+  t.equal(fake.requests.length, 3, 'page 3 is all older: nothing fetched after it')
+  const first = await collect(client.pages(endpoint))
+  t.equal(first.rows.length, 24, 'without a watermark the run is read whole')
+})
