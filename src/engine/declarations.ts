@@ -344,6 +344,9 @@ function semanticProblems (endpoint: Endpoint): string[] {
   if (p.type === 'link_header' && p.knownPages === true && p.lastPageParam === undefined) {
     problems.push(`${endpoint.name}/paginator/knownPages: needs lastPageParam (the page number the links carry)`)
   }
+  if (p.type === 'link_header' && p.knownPages === true && p.stopWhen !== undefined) {
+    problems.push(`${endpoint.name}/paginator/knownPages: a stopWhen attribute is read on each next link, which a known run does not ask for`)
+  }
   if (p.type === 'expression') {
     if (p.inject !== 'url' && p.param === undefined) problems.push(`${endpoint.name}/paginator/param: required unless inject is "url"`)
     if (p.inject === 'json' && endpoint.method !== 'POST') problems.push(`${endpoint.name}/paginator: a token sent in the JSON body needs method POST`)

@@ -194,7 +194,9 @@ export async function * endpointPagesForRun (rt: ClientRuntime, endpoint: Endpoi
     else target.walk = walk
     target.incremental = { field, lastValue }
   }
-  const ctx: Context = { rt, options, signal: runSignal, lookahead, knownPagesConcurrency: limits.knownPagesConcurrency, ...(limits.knownPagesPool !== undefined ? { knownPagesPool: limits.knownPagesPool } : {}) }
+  // A preview of a few pages (maxPages) fetches no more known pages at once than it will keep.
+  const knownPagesConcurrency = Math.max(1, Math.min(limits.knownPagesConcurrency, options.maxPages ?? Infinity))
+  const ctx: Context = { rt, options, signal: runSignal, lookahead, knownPagesConcurrency, ...(limits.knownPagesPool !== undefined ? { knownPagesPool: limits.knownPagesPool } : {}) }
   const source = new LookAhead(endpointPages(ctx, endpoint, options.resumeState ?? null, target), Math.max(1, lookahead - 1))
   let count = 0
   const added = endpoint.addFields === undefined ? [] : Object.entries(endpoint.addFields)

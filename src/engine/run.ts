@@ -65,7 +65,7 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
   const events = { resource: endpoint.name, ...(input.parent !== undefined ? { parent: input.parent } : {}) }
   // A descending walk that stops at the watermark usually ends within a page or two: a known run fetched
   // ahead of it would spend budget on pages it throws away, so it reads them one at a time.
-  const window = input.stopBefore === undefined ? Math.max(1, input.window) : 1
+  const windowSize = input.stopBefore === undefined ? Math.max(1, input.window) : 1
   const start = input.resume ?? paginator.first(input.first)
   const seen = new Set([requestKey(start)])
   const queue: RequestSpec[] = [start]
@@ -94,8 +94,11 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
   // Only when nothing else is in flight, so the loop still has one request out at a time. An empty or
   // final page, a watermark stop or a page cap aborts it (one request more than needed, at most).
   const pipeline = (request: RequestSpec, response: HttpResult): void => {
-    if (inflight.length > 0 || queue.length > 0 || signal.aborted) return
+    if (inflight.length > 0 || signal.aborted) return
     if (endpoint.pageCap !== undefined && pages + 1 >= endpoint.pageCap) return
+    // A known run held back (a window of one, or no slot free in the pool): its next page is this loop's
+    // own next request, started now as any pipelined page.
+    if (queue.length > 0) { launch(queue.shift() as RequestSpec); return }
     const next = paginator.next({ request, response, rows: [] })
     if (next.length !== 1) return
     const key = requestKey(next[0] as RequestSpec)
@@ -106,8 +109,9 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
   try {
     for (;;) {
       // A known run is launched up to the window, each request beyond the first with a slot of the replica's
-      // pool, and never past the page cap (the cap needs only to know more is queued).
-      while (inflight.length < window && queue.length > 0 && (endpoint.pageCap === undefined || pages + inflight.length < endpoint.pageCap)) {
+      // pool, and never past the page cap (the cap needs only to know more is queued; a loop with nothing
+      // in flight always sends one, so a resume at the cap still ends with page_cap_reached).
+      while (inflight.length < windowSize && queue.length > 0 && (inflight.length === 0 || endpoint.pageCap === undefined || pages + inflight.length < endpoint.pageCap)) {
         const pooled = inflight.length > 0 && input.pool !== undefined
         if (pooled && input.pool?.tryTake() !== true) break
         launch(queue.shift() as RequestSpec, pooled)

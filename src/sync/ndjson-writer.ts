@@ -140,7 +140,12 @@ export function pageRecords (rows: readonly Row[], tail: string, token = ROW_SEP
     spaced[2 * i] = rows[i]
     if (i > 0) spaced[2 * i - 1] = token
   }
-  const text = JSON.stringify(spaced)
+  let text: string
+  try {
+    text = JSON.stringify(spaced)
+  } catch {
+    return undefined // a page too large for one string: the rows one by one may still fit
+  }
   // '[' and ']' go, each separator becomes a line's '}\n' plus the next line's prefix.
   const size = Buffer.byteLength(text, 'utf8') - 2 - (n - 1) * separator.length + n * (RECORD_PREFIX.length + 2) + Buffer.byteLength(tail, 'utf8')
   const buffer = Buffer.allocUnsafe(size)

@@ -274,6 +274,10 @@ t.test('link_header knownPages: a run only where the links prove numbered pages'
   const cursor = (after: string): string => `${base}/orgs/o/audit-log?per_page=100&after=${after}`
   t.same(step(cursor('a'), `<${cursor('b')}>; rel="next", <${cursor('z')}>; rel="last"`), [cursor('b')], 'cursor links are followed one at a time')
   t.same(step(issues(3), `<${issues(4)}>; rel="next"`), [issues(4)], 'no last link: one page')
+  const labelled = (page: number): string => `${base}/repositories/1/issues?labels=a%20b,c+d&per_page=100&page=${page}`
+  t.same(step(labelled(1), `<${labelled(2)}>; rel="next", <${labelled(4)}>; rel="last"`), [labelled(2), labelled(3), labelled(4)],
+    'the links\' other bytes are kept as given (%20, a comma, a plus): only the page number changes')
+  t.same(step(issues(1), `<${issues(2)}&page=7>; rel="next", <${issues(4)}>; rel="last"`), [`${issues(2)}&page=7`], 'a page param given twice is no proof')
   t.same(step(issues(3), `<${issues(4)}>; rel="next", <${issues(2)}>; rel="last"`), [issues(4)], 'a last before next: one page')
   const plain = linkHeaderPaginator({ type: 'link_header', lastPageParam: 'page' })
   t.same(plain.next({ request: { method: 'GET', url: issues(1) }, response: { status: 200, headers: { link: `<${issues(2)}>; rel="next", <${issues(4)}>; rel="last"` }, body: [], url: issues(1) }, rows: [] }).map((r) => r.url),
@@ -283,4 +287,6 @@ t.test('link_header knownPages: a run only where the links prove numbered pages'
 t.test('knownPages needs lastPageParam', async (t) => {
   const { defineEndpoints } = await import('../../src/engine/declarations.js')
   t.throws(() => defineEndpoints([{ name: 'i', primaryKeys: ['id'], path: '/i', paginator: { type: 'link_header', knownPages: true } }]), /i\/paginator\/knownPages: needs lastPageParam/)
+  t.throws(() => defineEndpoints([{ name: 'i', primaryKeys: ['id'], path: '/i', paginator: { type: 'link_header', lastPageParam: 'page', knownPages: true, stopWhen: { attribute: 'results', value: 'false' } } }]),
+    /i\/paginator\/knownPages: a stopWhen attribute/)
 })

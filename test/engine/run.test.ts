@@ -234,6 +234,7 @@ t.test('a pipelined page starts when the headers arrive, while the body is still
 })
 
 t.test('link_header knownPages: the pages between next and last overlap upstream and are emitted in order', async (t) => {
+  const answered: number[] = []
   let inflight = 0
   let peak = 0
   const fake = await startRestFake({
@@ -242,6 +243,7 @@ t.test('link_header knownPages: the pages between next and last overlap upstream
       inflight++; peak = Math.max(peak, inflight)
       await new Promise((resolve) => setTimeout(resolve, page === 3 ? 60 : 15))
       inflight--
+      answered.push(page)
       const at = (n: number, rel: string): string => `<${f.url}/issues?per_page=1&page=${n}>; rel="${rel}"`
       const headers: Record<string, string> = page < 8 ? { link: `${at(page + 1, 'next')}, ${at(8, 'last')}` } : {}
       return { headers, json: [{ id: page }] }
@@ -252,7 +254,8 @@ t.test('link_header knownPages: the pages between next and last overlap upstream
   const client = services.createClient({ source: 'G', baseUrl: fake.url, auth: { type: 'none' } }, testRun())
   const endpoint: Endpoint = { ...link, path: '/issues', pageSize: { param: 'per_page', value: 1 }, paginator: { type: 'link_header', lastPageParam: 'page', knownPages: true } }
   const { rows, pages } = await collect(client.pages(endpoint))
-  t.same(rows.map((r) => r.id), [1, 2, 3, 4, 5, 6, 7, 8], 'every page once, in order, though page 3 answered last')
+  t.same(rows.map((r) => r.id), [1, 2, 3, 4, 5, 6, 7, 8], 'every page once, in order')
+  t.ok(answered.indexOf(3) > answered.indexOf(4), `page 3 answered after page 4 (${answered.join(',')})`)
   t.equal(fake.requests.length, 8)
   t.ok(peak >= 2, `pages overlapped (peak ${peak})`)
   t.same(pages.map((p) => p.progress?.totalPages), [8, 8, 8, 8, 8, 8, 8, 8], 'the last link still gives the page count')
@@ -262,6 +265,13 @@ t.test('link_header knownPages: the pages between next and last overlap upstream
   t.same((await collect(capped.pages({ ...endpoint, pageCap: 3 }))).rows.map((r) => r.id), [1, 2, 3])
   t.equal(fake.requests.length - before, 3, 'a known run is not fetched past the page cap')
   t.match(run.events, [{ event: 'page_cap_reached', pageCap: 3, pages: 3 }])
+  // A state taken under a higher cap, resumed under a lower one: one page, then the cap is reported.
+  const state = (await collect(capped.pages({ ...endpoint, pageCap: 6 }))).pages[3]?.state
+  const lowered = testRun()
+  const resumed = await collect(services.createClient({ source: 'G', baseUrl: fake.url, auth: { type: 'none' } }, lowered).pages({ ...endpoint, pageCap: 2 }, { resumeState: JSON.parse(JSON.stringify(state)) }))
+  t.same(resumed.rows.map((r) => r.id), [5])
+  t.equal(resumed.pages.at(-1)?.state, null)
+  t.match(lowered.events, [{ event: 'page_cap_reached', pageCap: 2 }])
 })
 
 t.test('known pages beyond each loop\'s first share the replica\'s pool: many runs at once do not multiply them', async (t) => {
@@ -288,4 +298,68 @@ t.test('known pages beyond each loop\'s first share the replica\'s pool: many ru
   peak = 0
   t.same(await read(), [1, 2, 3, 4, 5, 6])
   t.equal(peak, 2, 'the slot came back: a run alone overlaps again')
+  // A consumer that stops in the middle of a run gives its slot back too.
+  for await (const page of services.createClient({ source: 'G', baseUrl: fake.url, auth: { type: 'none' } }, testRun()).pages(endpoint)) if (page.rows.length > 0) break
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  peak = 0
+  t.same(await read(), [1, 2, 3, 4, 5, 6])
+  t.equal(peak, 2, 'after a run left in the middle, a run alone overlaps again')
+})
+
+t.test('a known run with no slot free is read one page at a time, still pipelined; a preview (maxPages) fetches no run ahead', async (t) => {
+  let inflight = 0
+  let peak = 0
+  const fake = await startRestFake({
+    'GET /issues': async (req, f) => {
+      const page = Number(req.query.get('page') ?? '1')
+      inflight++; peak = Math.max(peak, inflight)
+      await new Promise((resolve) => setTimeout(resolve, 15))
+      inflight--
+      const at = (n: number, rel: string): string => `<${f.url}/issues?per_page=1&page=${n}>; rel="${rel}"`
+      const headers: Record<string, string> = page < 6 ? { link: `${at(page + 1, 'next')}, ${at(6, 'last')}` } : {}
+      return { headers, json: [{ id: page }] }
+    }
+  })
+  const services = testServices({ knownPagesInFlight: 0 })
+  t.teardown(async () => { await services.close(); await fake.close() })
+  const endpoint: Endpoint = { ...link, path: '/issues', pageSize: { param: 'per_page', value: 1 }, paginator: { type: 'link_header', lastPageParam: 'page', knownPages: true } }
+  const client = services.createClient({ source: 'G', baseUrl: fake.url, auth: { type: 'none' } }, testRun())
+  t.same((await collect(client.pages(endpoint))).rows.map((r) => r.id), [1, 2, 3, 4, 5, 6])
+  t.equal(peak, 1, 'no slot: the run is not fetched ahead')
+  t.equal(fake.requests.length, 6)
+  const wide = testServices()
+  t.teardown(async () => { await wide.close() })
+  const before = fake.requests.length
+  const preview = await collect(wide.createClient({ source: 'G', baseUrl: fake.url, auth: { type: 'none' } }, testRun()).pages(endpoint, { maxPages: 1 }))
+  t.same(preview.rows.map((r) => r.id), [1])
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.ok(fake.requests.length - before <= 3, `a one-page preview: the page, the look-ahead and a pipelined one at most (${fake.requests.length - before})`)
+})
+
+t.test('a known run held back (no slot free) still starts its next page when the headers arrive', async (t) => {
+  const order: string[] = []
+  let releaseSecond: () => void = () => undefined
+  const server = createServer((req, res) => {
+    const page = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('page') ?? '1'
+    order.push(`request ${page}`)
+    const { port } = server.address() as AddressInfo
+    const at = (n: number, rel: string): string => `<http://127.0.0.1:${port}/p?page=${n}>; rel="${rel}"`
+    if (page === '3') { releaseSecond(); setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('[{"id":3}]'), 10); return }
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/json', link: `${at(Number(page) + 1, 'next')}, ${at(3, 'last')}` })
+      if (page === '1') { res.end('[{"id":1}]'); return }
+      res.write('[{"id":2}')
+      // The rest of page 2 waits for page 3's request (at most 5 s, so a regression fails instead of hanging).
+      const fallback = setTimeout(() => releaseSecond(), 5000)
+      releaseSecond = () => { clearTimeout(fallback); order.push('page 2 body ends'); res.end(']') }
+    }, 10)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const services = testServices({ knownPagesInFlight: 0 })
+  t.teardown(async () => { await services.close(); await new Promise((resolve) => server.close(resolve)) })
+  const { port } = server.address() as AddressInfo
+  const client = services.createClient({ source: 'P', baseUrl: `http://127.0.0.1:${port}`, auth: { type: 'none' } }, testRun())
+  const endpoint: Endpoint = { ...link, path: '/p', paginator: { type: 'link_header', lastPageParam: 'page', knownPages: true } }
+  t.same((await collect(client.pages(endpoint))).rows.map((r) => r.id), [1, 2, 3])
+  t.same(order, ['request 1', 'request 2', 'request 3', 'page 2 body ends'], 'page 3 was requested before page 2 had been read')
 })

@@ -28,11 +28,37 @@ export function parseLinkHeader (header: string | undefined): LinkValue[] {
   return links
 }
 
-/** The query of `url` with `param` set to `value`, sorted: two URLs that differ only in that param compare equal. */
-function withPage (url: URL, param: string, value: number): string {
+/** A raw query segment's name, decoded as a form field name (`+` is a space). */
+function segmentName (segment: string): string {
+  const eq = segment.indexOf('=')
+  const raw = (eq === -1 ? segment : segment.slice(0, eq)).replace(/\+/g, ' ')
+  try { return decodeURIComponent(raw) } catch { return raw }
+}
+
+function segmentsOf (url: URL): string[] {
+  return url.search.slice(1).split('&').filter((segment) => segment !== '')
+}
+
+/**
+ * How `url` carries `param`: its page number, `null` when it has none, undefined when that is not a
+ * count or the param comes twice; and the URL without it (its other raw query segments sorted), so two
+ * URLs that differ only in the page compare equal, byte for byte otherwise.
+ */
+function pageOf (url: URL, param: string): { page: number | null | undefined, rest: string } {
+  const others: string[] = []
+  const values: string[] = []
+  for (const segment of segmentsOf(url)) {
+    if (segmentName(segment) === param) values.push(segment.slice(segment.indexOf('=') + 1))
+    else others.push(segment)
+  }
+  const page = values.length === 0 ? null : values.length === 1 ? countOf(values[0]) : undefined
+  return { page, rest: `${url.origin}${url.pathname}?${others.sort().join('&')}` }
+}
+
+/** `url` with the value of `param` replaced, every other byte of its query kept (links are followed as given). */
+function withPage (url: URL, param: string, page: number): string {
   const copy = new URL(url)
-  copy.searchParams.set(param, String(value))
-  copy.searchParams.sort()
+  copy.search = segmentsOf(url).map((segment) => segmentName(segment) === param ? `${segment.slice(0, segment.indexOf('='))}=${page}` : segment).join('&')
   return copy.href
 }
 
@@ -40,6 +66,7 @@ function withPage (url: URL, param: string, value: number): string {
  * The pages from the next link up to the last one (at most KNOWN_RUN_MAX), when the links prove the pages
  * are numbered by `param`: next is the request with `param` one more (absent counts as page 1), and last
  * is next with another `param`. Anything else (a cursor in the link, a gap, a last before next): undefined.
+ * The first is the next link as given; the others change only the page number's digits in it.
  */
 function knownRun (request: RequestSpec, links: LinkValue[], next: LinkValue, response: HttpResult, param: string): RequestSpec[] | undefined {
   const last = links.find((l) => hasRel(l, 'last'))
@@ -52,17 +79,14 @@ function knownRun (request: RequestSpec, links: LinkValue[], next: LinkValue, re
   } catch {
     return undefined
   }
-  const from = countOf(nextUrl.searchParams.get(param) ?? undefined)
-  const to = countOf(lastUrl.searchParams.get(param) ?? undefined)
-  const at = current.searchParams.has(param) ? countOf(current.searchParams.get(param) ?? undefined) : 1
-  if (from === undefined || to === undefined || at === undefined || from !== at + 1 || to < from) return undefined
-  if (withPage(nextUrl, param, to) !== withPage(lastUrl, param, to) || withPage(current, param, from) !== withPage(nextUrl, param, from)) return undefined
-  const run: RequestSpec[] = []
-  for (let page = from; page <= to && run.length < KNOWN_RUN_MAX; page++) {
-    const url = new URL(nextUrl)
-    url.searchParams.set(param, String(page))
-    run.push(followUrl(request, url.href, response.url))
-  }
+  const here = pageOf(current, param)
+  const from = pageOf(nextUrl, param)
+  const to = pageOf(lastUrl, param)
+  const at = here.page === null ? 1 : here.page
+  if (typeof from.page !== 'number' || typeof to.page !== 'number' || at === undefined || from.page !== at + 1 || to.page < from.page) return undefined
+  if (from.rest !== here.rest || from.rest !== to.rest) return undefined
+  const run: RequestSpec[] = [followUrl(request, next.href, response.url)]
+  for (let page = from.page + 1; page <= to.page && run.length < KNOWN_RUN_MAX; page++) run.push(followUrl(request, withPage(nextUrl, param, page), response.url))
   return run
 }
 
