@@ -154,7 +154,9 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
         const started = performance.now()
         let response: RawResponse
         try {
-          response = await exchange(rt.transport, prepared, opts.signal, onHeaders)
+          // The turn to read and parse the body (fair-share.ts) is taken before it is read: a hundred
+          // responses waiting for theirs then hold their bodies in socket buffers, not as heap strings.
+          response = await exchange(rt.transport, prepared, opts.signal, onHeaders, fairTurn)
         } catch (error) {
           // Counted when it went out and got no answer; a refused target or a cancelled run never left.
           if (error instanceof UpstreamNetworkError) rt.observeAttempt(null, attempt, started)
@@ -171,8 +173,6 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
       await sleep(waitMs, opts.signal)
       continue
     }
-    const turn = fairTurn()
-    if (turn !== undefined) await turn
     const parsed = parseBody(raw.text)
     const body = parsed.ok ? parsed.body : undefined
     const status = raw.status

@@ -3,8 +3,11 @@
  * sync up). Each step asks for a turn: within the current slice (SLICE_MS of work since the event loop
  * last had its say) it goes on at once; past it, steps wait in FIFO order and are let through one per
  * event-loop iteration, after timers and I/O. So a hundred syncs whose responses arrive together do not
- * hold the loop for their combined parse time; one sync alone yields once per slice. Page writes take no
- * turn: a parsed page waiting for one is ~4× its JSON text in heap (100 syncs: +100–200 MB RSS).
+ * hold the loop for their combined parse time; one sync alone yields once per slice. A response takes its
+ * turn before its body is read (http.ts `beforeBody`): while it waits, the body stays in the socket's
+ * buffers instead of the heap, where a hundred waiting 100 KB strings were promoted and died in the old
+ * generation (100 syncs: peak RSS 451–452 → 427–433 MiB, for 7–15 % less aggregate rate). Page writes
+ * take no turn: a parsed page waiting for one is ~4× its JSON text in heap (100 syncs: +100–200 MB RSS).
  */
 export const SLICE_MS = 10
 

@@ -93,7 +93,10 @@ function mapFailure (error: unknown, url: URL, signal: AbortSignal): Error {
  */
 export type OnResponseHeaders = (status: number, headers: Record<string, string>, url: URL) => void
 
-async function exchangeOnce (transport: Transport, request: PreparedRequest, signal: AbortSignal, onHeaders?: OnResponseHeaders): Promise<RawResponse> {
+/** Called after the headers, before the body is read: a promise to wait on first (a turn), or undefined. */
+export type BeforeBody = () => Promise<void> | undefined
+
+async function exchangeOnce (transport: Transport, request: PreparedRequest, signal: AbortSignal, onHeaders?: OnResponseHeaders, beforeBody?: BeforeBody): Promise<RawResponse> {
   const { url } = request
   const dispatcher = isOpenTarget(url, transport.policy) ? transport.open : transport.guarded
   let response: Dispatcher.ResponseData
@@ -118,6 +121,9 @@ async function exchangeOnce (transport: Transport, request: PreparedRequest, sig
   }
   onHeaders?.(response.statusCode, headers, url)
   try {
+    // Waiting here, the body stays in the socket's buffers (TCP holds the rest back), not in the heap.
+    const turn = beforeBody?.()
+    if (turn !== undefined) await turn
     const text = await response.body.text()
     return { status: response.statusCode, headers, text, url: url.href }
   } catch (error) {
@@ -127,12 +133,12 @@ async function exchangeOnce (transport: Transport, request: PreparedRequest, sig
 }
 
 /** Send a request, following redirects that pass the guard. */
-export async function exchange (transport: Transport, request: PreparedRequest, signal: AbortSignal, onHeaders?: OnResponseHeaders): Promise<RawResponse> {
+export async function exchange (transport: Transport, request: PreparedRequest, signal: AbortSignal, onHeaders?: OnResponseHeaders, beforeBody?: BeforeBody): Promise<RawResponse> {
   let current = request
   for (let hop = 0; ; hop++) {
     if (signal.aborted) throw new AbortedError('The run was cancelled.', { cause: signal.reason })
     checkTarget(current.url, transport.policy)
-    const response = await exchangeOnce(transport, current, signal, onHeaders)
+    const response = await exchangeOnce(transport, current, signal, onHeaders, beforeBody)
     const location = response.headers.location
     if (response.status < 300 || response.status >= 400 || location === undefined) return response
     if (hop >= MAX_REDIRECTS) {

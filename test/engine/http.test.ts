@@ -142,3 +142,31 @@ t.test('https never downgrades: a redirect to http is refused even when that ori
     new AbortController().signal), { code: 'UPSTREAM_TARGET_BLOCKED', origin: bystander.url })
   t.equal(bystander.connections(), 0)
 })
+
+t.test('exchange: beforeBody is waited on after the headers and before the body is read (a turn taken first)', async (t) => {
+  const rows = Array.from({ length: 2000 }, (_, i) => ({ id: i, text: 'x'.repeat(200) }))
+  const fake = await startRestFake({ 'GET /big': () => ({ json: rows }) })
+  const agent = new Agent()
+  t.teardown(async () => { await agent.close(); await fake.close() })
+  const transport = {
+    policy: { allowedOrigins: new Set([fake.url]), allowPrivate: true, trustedOrigins: new Set<string>() },
+    guarded: agent,
+    open: agent,
+    headersTimeoutMs: 5000,
+    bodyTimeoutMs: 5000
+  }
+  const order: string[] = []
+  let release: () => void = () => undefined
+  const turn = new Promise<void>((resolve) => { release = resolve })
+  const pending = exchange(transport, { method: 'GET', url: new URL(`${fake.url}/big`), headers: {}, credentialHeaders: new Set() }, new AbortController().signal,
+    () => { order.push('headers') }, () => { order.push('turn asked'); return turn })
+  let settled = false
+  void pending.then(() => { settled = true })
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.same(order, ['headers', 'turn asked'])
+  t.notOk(settled, 'the body is not read while the turn is pending')
+  release()
+  const response = await pending
+  t.equal(response.status, 200)
+  t.same(JSON.parse(response.text), rows, 'the whole body once the turn came (about 440 KB, held in the socket meanwhile)')
+})
