@@ -102,6 +102,8 @@ export async function buildApp (options: BuildAppOptions = {}): Promise<App> {
     connectTimeoutMs: settings.UPSTREAM_CONNECT_TIMEOUT_MS,
     headersTimeoutMs: settings.UPSTREAM_HEADERS_TIMEOUT_MS,
     bodyTimeoutMs: settings.UPSTREAM_BODY_TIMEOUT_MS,
+    knownPagesConcurrency: settings.KNOWN_PAGES_CONCURRENCY,
+    knownPagesInFlight: settings.KNOWN_PAGES_IN_FLIGHT,
     interactive: { maxAttempts: settings.CREDENTIAL_CHECK_ATTEMPTS, deadlineMs: settings.CREDENTIAL_CHECK_DEADLINE_MS },
     log: logger.child({ component: 'engine' }),
     ...(settings.REDIS_URL === ''

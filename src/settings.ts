@@ -47,6 +47,18 @@ export const SettingsSchema = Type.Object({
   UPSTREAM_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10_000, description: 'Upstream connect timeout.' }),
   UPSTREAM_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 60_000, description: 'Upstream response headers timeout.' }),
   UPSTREAM_BODY_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 120_000, description: 'Upstream body idle timeout.' }),
+  KNOWN_PAGES_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 50,
+    default: 6,
+    description: 'Pages of a known run (a stated page count, or GitHub\'s numbered Link pages) one page loop (a table, or each parent of a fan-out) fetches at once, within the source\'s budget. 1: one page at a time.'
+  }),
+  KNOWN_PAGES_IN_FLIGHT: Type.Integer({
+    minimum: 0,
+    maximum: 10_000,
+    default: 32,
+    description: 'Known pages in flight beyond each sync\'s own request, across all syncs of the process: bounds what many syncs at once buffer. 0: every sync reads one page at a time.'
+  }),
   REDIS_URL: Type.String({
     default: '',
     pattern: '^(rediss?://.+)?$',
