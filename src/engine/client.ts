@@ -153,7 +153,7 @@ export function createRestClient (deps: ClientDeps, options: ClientOptions, run:
       }
     },
     pages (endpoint, pagesOptions = {}) {
-      const pages = endpointPagesForRun(rt, endpoint, pagesOptions, signal, { lookahead: deps.lookaheadPages, knownPagesConcurrency: deps.knownPagesConcurrency, ...(deps.knownPagesPool !== undefined ? { knownPagesPool: deps.knownPagesPool } : {}) })
+      const pages = endpointPagesForRun(rt, endpoint, pagesOptions, signal, { lookahead: deps.lookaheadPages, knownPagesConcurrency: deps.knownPagesConcurrency, knownPagesPool: deps.knownPagesPool })
       if (deadline === undefined) return pages
       return (async function * () {
         try { yield * pages } catch (error) { throw overDeadline(error) }

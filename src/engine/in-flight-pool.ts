@@ -20,6 +20,4 @@ export class InFlightPool {
   give (): void {
     if (this.#used > 0) this.#used--
   }
-
-  get used (): number { return this.#used }
 }

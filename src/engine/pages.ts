@@ -113,7 +113,7 @@ function singleWalk (ctx: Context, endpoint: Endpoint, path: string, resume: Res
     ...(parent !== undefined ? { parent } : {}),
     ...(descending && target.incremental !== undefined ? { stopBefore: target.incremental } : {}),
     window: ctx.knownPagesConcurrency,
-    ...(ctx.knownPagesPool !== undefined ? { pool: ctx.knownPagesPool } : {})
+    pool: ctx.knownPagesPool
   })
 }
 
@@ -196,7 +196,7 @@ export async function * endpointPagesForRun (rt: ClientRuntime, endpoint: Endpoi
   }
   // A preview of a few pages (maxPages) fetches no more known pages at once than it will keep.
   const knownPagesConcurrency = Math.max(1, Math.min(limits.knownPagesConcurrency, options.maxPages ?? Infinity))
-  const ctx: Context = { rt, options, signal: runSignal, lookahead, knownPagesConcurrency, ...(limits.knownPagesPool !== undefined ? { knownPagesPool: limits.knownPagesPool } : {}) }
+  const ctx: Context = { rt, options, signal: runSignal, lookahead, knownPagesConcurrency, knownPagesPool: limits.knownPagesPool }
   const source = new LookAhead(endpointPages(ctx, endpoint, options.resumeState ?? null, target), Math.max(1, lookahead - 1))
   let count = 0
   const added = endpoint.addFields === undefined ? [] : Object.entries(endpoint.addFields)

@@ -2,6 +2,7 @@
 import pino from 'pino'
 import { createEngineServices, type EngineServices, type EngineSettings } from '../../src/engine/services.js'
 import type { EngineEvent, Page, Row, RunContext } from '../../src/engine/types.js'
+import { startRestFake, type FakeResponse, type RestFake } from '../fakes/rest-fake.js'
 
 export const FAST_RETRY = { baseDelayMs: 5, maxBackoffMs: 20, maxWaitMs: 2_000 }
 
@@ -31,4 +32,38 @@ export function peakInWindow (times: readonly number[], ms: number): number {
     peak = Math.max(peak, i - j + 1)
   }
   return peak
+}
+
+/** A fake that counts the requests it is answering at once: `peak()` is the most so far, `resetPeak()` starts over. */
+export type CountingFake = RestFake & { peak: () => number, resetPeak: () => void, answered: number[] }
+
+async function countingFake (path: string, delayMs: (page: number) => number, answer: (page: number, fake: RestFake) => FakeResponse): Promise<CountingFake> {
+  let inflight = 0
+  let peak = 0
+  const answered: number[] = []
+  const fake = await startRestFake({
+    [`GET ${path}`]: async (req, f) => {
+      const page = Number(req.query.get('page') ?? '1')
+      inflight++; peak = Math.max(peak, inflight)
+      await new Promise((resolve) => setTimeout(resolve, delayMs(page)))
+      inflight--
+      answered.push(page)
+      return answer(page, f)
+    }
+  })
+  return Object.assign(fake, { peak: () => peak, resetPeak: () => { peak = 0 }, answered })
+}
+
+/** Typeform-style `GET /forms` pages (`page_count`, one row each, id = page) after `delayMs(page)`. */
+export async function formsFake (pageCount: number, delayMs: (page: number) => number): Promise<CountingFake> {
+  return await countingFake('/forms', delayMs, (page) => ({ json: { page_count: pageCount, items: [{ id: page }] } }))
+}
+
+/** GitHub-style `GET /issues` pages numbered by `page` (one row each, id = page), with next and last links, after `delayMs(page)`. */
+export async function numberedLinkFake (lastPage: number, delayMs: (page: number) => number): Promise<CountingFake> {
+  return await countingFake('/issues', delayMs, (page, f) => {
+    const at = (n: number, rel: string): string => `<${f.url}/issues?per_page=1&page=${n}>; rel="${rel}"`
+    const headers: Record<string, string> = page < lastPage ? { link: `${at(page + 1, 'next')}, ${at(lastPage, 'last')}` } : {}
+    return { headers, json: [{ id: page }] }
+  })
 }

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import type { Endpoint } from '../../src/engine/declarations.js'
 import { AbortedError, UnsupportedRequestError } from '../../src/errors.js'
 import { startRestFake } from '../fakes/rest-fake.js'
-import { collect, testRun, testServices } from './helpers.js'
+import { collect, formsFake, numberedLinkFake, testRun, testServices } from './helpers.js'
 
 const link: Endpoint = { name: 'items', primaryKeys: ['id'], path: '/a', paginator: { type: 'link_header' } }
 
@@ -122,22 +122,6 @@ t.test('backpressure: a stalled consumer stops the engine after a bounded look-a
 
 const formsEndpoint: Endpoint = { name: 'forms', primaryKeys: ['id'], path: '/forms', dataSelector: 'items', paginator: { type: 'page_number', pageParam: 'page', totalPagesPath: 'page_count' } }
 
-/** Typeform-style pages (`page_count`, one row each) after `delayMs(page)`; `peak` is the most requests seen in flight. */
-async function formsFake (pageCount: number, delayMs: (page: number) => number): Promise<Awaited<ReturnType<typeof startRestFake>> & { peak: () => number }> {
-  let inflight = 0
-  let peak = 0
-  const fake = await startRestFake({
-    'GET /forms': async (req) => {
-      const page = Number(req.query.get('page'))
-      inflight++; peak = Math.max(peak, inflight)
-      await new Promise((resolve) => setTimeout(resolve, delayMs(page)))
-      inflight--
-      return { json: { page_count: pageCount, items: [{ id: page }] } }
-    }
-  })
-  return Object.assign(fake, { peak: () => peak })
-}
-
 t.test('page_number with a known page count fetches concurrently and emits in order', async (t) => {
   const fake = await formsFake(6, (page) => page === 2 ? 60 : 10)
   const services = testServices()
@@ -234,30 +218,16 @@ t.test('a pipelined page starts when the headers arrive, while the body is still
 })
 
 t.test('link_header knownPages: the pages between next and last overlap upstream and are emitted in order', async (t) => {
-  const answered: number[] = []
-  let inflight = 0
-  let peak = 0
-  const fake = await startRestFake({
-    'GET /issues': async (req, f) => {
-      const page = Number(req.query.get('page') ?? '1')
-      inflight++; peak = Math.max(peak, inflight)
-      await new Promise((resolve) => setTimeout(resolve, page === 3 ? 60 : 15))
-      inflight--
-      answered.push(page)
-      const at = (n: number, rel: string): string => `<${f.url}/issues?per_page=1&page=${n}>; rel="${rel}"`
-      const headers: Record<string, string> = page < 8 ? { link: `${at(page + 1, 'next')}, ${at(8, 'last')}` } : {}
-      return { headers, json: [{ id: page }] }
-    }
-  })
+  const fake = await numberedLinkFake(8, (page) => page === 3 ? 60 : 15)
   const services = testServices()
   t.teardown(async () => { await services.close(); await fake.close() })
   const client = services.createClient({ source: 'G', baseUrl: fake.url, auth: { type: 'none' } }, testRun())
   const endpoint: Endpoint = { ...link, path: '/issues', pageSize: { param: 'per_page', value: 1 }, paginator: { type: 'link_header', lastPageParam: 'page', knownPages: true } }
   const { rows, pages } = await collect(client.pages(endpoint))
   t.same(rows.map((r) => r.id), [1, 2, 3, 4, 5, 6, 7, 8], 'every page once, in order')
-  t.ok(answered.indexOf(3) > answered.indexOf(4), `page 3 answered after page 4 (${answered.join(',')})`)
+  t.ok(fake.answered.indexOf(3) > fake.answered.indexOf(4), `page 3 answered after page 4 (${fake.answered.join(',')})`)
   t.equal(fake.requests.length, 8)
-  t.ok(peak >= 2, `pages overlapped (peak ${peak})`)
+  t.ok(fake.peak() >= 2, `pages overlapped (peak ${fake.peak()})`)
   t.same(pages.map((p) => p.progress?.totalPages), [8, 8, 8, 8, 8, 8, 8, 8], 'the last link still gives the page count')
   const run = testRun()
   const capped = services.createClient({ source: 'G', baseUrl: fake.url, auth: { type: 'none' } }, run)
@@ -275,57 +245,33 @@ t.test('link_header knownPages: the pages between next and last overlap upstream
 })
 
 t.test('known pages beyond each loop\'s first share the replica\'s pool: many runs at once do not multiply them', async (t) => {
-  let inflight = 0
-  let peak = 0
-  const fake = await startRestFake({
-    'GET /issues': async (req, f) => {
-      const page = Number(req.query.get('page') ?? '1')
-      inflight++; peak = Math.max(peak, inflight)
-      await new Promise((resolve) => setTimeout(resolve, 15))
-      inflight--
-      const at = (n: number, rel: string): string => `<${f.url}/issues?per_page=1&page=${n}>; rel="${rel}"`
-      const headers: Record<string, string> = page < 6 ? { link: `${at(page + 1, 'next')}, ${at(6, 'last')}` } : {}
-      return { headers, json: [{ id: page }] }
-    }
-  })
+  const fake = await numberedLinkFake(6, () => 15)
   const services = testServices({ knownPagesInFlight: 1 })
   t.teardown(async () => { await services.close(); await fake.close() })
   const endpoint: Endpoint = { ...link, path: '/issues', pageSize: { param: 'per_page', value: 1 }, paginator: { type: 'link_header', lastPageParam: 'page', knownPages: true } }
   const read = async (): Promise<unknown[]> => (await collect(services.createClient({ source: 'G', baseUrl: fake.url, auth: { type: 'none' } }, testRun()).pages(endpoint))).rows.map((r) => r.id)
   const all = await Promise.all([read(), read(), read()])
   t.same(all, [[1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6]])
-  t.ok(peak <= 4, `three loops' own requests plus the one pooled slot at most (peak ${peak})`)
-  peak = 0
+  t.ok(fake.peak() <= 4, `three loops' own requests plus the one pooled slot at most (peak ${fake.peak()})`)
+  fake.resetPeak()
   t.same(await read(), [1, 2, 3, 4, 5, 6])
-  t.equal(peak, 2, 'the slot came back: a run alone overlaps again')
+  t.equal(fake.peak(), 2, 'the slot came back: a run alone overlaps again')
   // A consumer that stops in the middle of a run gives its slot back too.
   for await (const page of services.createClient({ source: 'G', baseUrl: fake.url, auth: { type: 'none' } }, testRun()).pages(endpoint)) if (page.rows.length > 0) break
   await new Promise((resolve) => setTimeout(resolve, 50))
-  peak = 0
+  fake.resetPeak()
   t.same(await read(), [1, 2, 3, 4, 5, 6])
-  t.equal(peak, 2, 'after a run left in the middle, a run alone overlaps again')
+  t.equal(fake.peak(), 2, 'after a run left in the middle, a run alone overlaps again')
 })
 
 t.test('a known run with no slot free is read one page at a time, still pipelined; a preview (maxPages) fetches no run ahead', async (t) => {
-  let inflight = 0
-  let peak = 0
-  const fake = await startRestFake({
-    'GET /issues': async (req, f) => {
-      const page = Number(req.query.get('page') ?? '1')
-      inflight++; peak = Math.max(peak, inflight)
-      await new Promise((resolve) => setTimeout(resolve, 15))
-      inflight--
-      const at = (n: number, rel: string): string => `<${f.url}/issues?per_page=1&page=${n}>; rel="${rel}"`
-      const headers: Record<string, string> = page < 6 ? { link: `${at(page + 1, 'next')}, ${at(6, 'last')}` } : {}
-      return { headers, json: [{ id: page }] }
-    }
-  })
+  const fake = await numberedLinkFake(6, () => 15)
   const services = testServices({ knownPagesInFlight: 0 })
   t.teardown(async () => { await services.close(); await fake.close() })
   const endpoint: Endpoint = { ...link, path: '/issues', pageSize: { param: 'per_page', value: 1 }, paginator: { type: 'link_header', lastPageParam: 'page', knownPages: true } }
   const client = services.createClient({ source: 'G', baseUrl: fake.url, auth: { type: 'none' } }, testRun())
   t.same((await collect(client.pages(endpoint))).rows.map((r) => r.id), [1, 2, 3, 4, 5, 6])
-  t.equal(peak, 1, 'no slot: the run is not fetched ahead')
+  t.equal(fake.peak(), 1, 'no slot: the run is not fetched ahead')
   t.equal(fake.requests.length, 6)
   const wide = testServices()
   t.teardown(async () => { await wide.close() })
