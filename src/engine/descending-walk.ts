@@ -14,6 +14,7 @@
  */
 import type { Endpoint, IncrementalFieldDecl, Params } from './declarations.js'
 import { convertWatermark } from './incremental.js'
+import { restated } from './raw-rows.js'
 import type { Page, ResumeState } from './types.js'
 
 export interface DescendingWalk {
@@ -94,11 +95,11 @@ export async function * descendingWalkPages (input: DescendingWalkInput): AsyncG
       const state: ResumeState = page.state === null
         ? { v: 1, walk: { phase: 'newer', newer } }
         : { ...page.state, walk: { phase: 'older', newer } }
-      yield { rows: page.rows, state }
+      yield restated(page, state)
     }
     from = null
   }
   for await (const page of input.phasePages(newer, from)) {
-    yield { rows: page.rows, state: page.state === null ? null : { ...page.state, walk: { phase: 'newer', newer } } }
+    yield restated(page, page.state === null ? null : { ...page.state, walk: { phase: 'newer', newer } })
   }
 }

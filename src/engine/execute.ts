@@ -7,6 +7,7 @@ import { UpstreamAuthError, UpstreamHttpError, UpstreamNetworkError, UpstreamRai
 import type { ResponseAction } from './declarations.js'
 import { fairTurn } from './fair-share.js'
 import { exchange, TransientNetworkError, type PreparedRequest, type RawResponse, type Transport } from './http.js'
+import { scanRows, type RawRows } from './raw-rows.js'
 import { redactUrl, type Redactor } from './redact.js'
 import type { RequestLimiter } from './rate-windows.js'
 import { isRateLimited, RETRYABLE_STATUSES, retryHint, waitBeforeRetry, backoffMs, type RetrySettings } from './retry.js'
@@ -47,9 +48,14 @@ export interface ExecuteOptions {
    * whose paginator needs only headers starts the next request while this body arrives and is parsed.
    */
   onArrival?: (response: HttpResult) => void
+  /**
+   * A 2xx body that is a compact JSON array of objects is kept as text (raw-rows.ts) with these top-level
+   * fields read, and the result has no parsed body; any other body is parsed as always.
+   */
+  rawRows?: { fields: readonly string[] }
 }
 
-export type Outcome = { kind: 'ok', result: HttpResult } | { kind: 'ignored', result: HttpResult, action: ResponseAction }
+export type Outcome = { kind: 'ok', result: HttpResult, rawRows?: RawRows } | { kind: 'ignored', result: HttpResult, action: ResponseAction }
 
 export function prepareRequest (spec: RequestSpec, auth: AuthParts, defaults: Record<string, string> | undefined, credentialHeaders: ReadonlySet<string>): PreparedRequest {
   const url = new URL(spec.url)
@@ -173,9 +179,10 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
       await sleep(waitMs, opts.signal)
       continue
     }
-    const parsed = parseBody(raw.text)
-    const body = parsed.ok ? parsed.body : undefined
     const status = raw.status
+    const rawRows = opts.rawRows !== undefined && status >= 200 && status < 300 ? scanRows(raw.text, opts.rawRows.fields) : undefined
+    const parsed = rawRows !== undefined ? { ok: true as const, body: undefined } : parseBody(raw.text)
+    const body = parsed.ok ? parsed.body : undefined
     const action = matchResponseAction(opts.responseActions, status, raw.text, body)
     if (action?.action === 'ignore') {
       rt.emit({ level: 'info', event: 'response_ignored', ...base, status })
@@ -214,7 +221,7 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
         await sleep(waitMs, opts.signal)
         continue
       }
-      return { kind: 'ok', result: toResult(raw, body, authParams) }
+      return { kind: 'ok', result: toResult(raw, body, authParams), ...(rawRows === undefined ? {} : { rawRows }) }
     }
     if (status === 401 && !reauthorized && rt.invalidateAuth()) { reauthorized = true; continue }
     const text = vendorText(body, redactor)

@@ -8,6 +8,7 @@
 import { setMaxListeners } from 'node:events'
 import type { FanOutDecl } from './declarations.js'
 import { LookAhead } from './lookahead.js'
+import { lazyPage, rawRowsOf, rowCount, type RawRows } from './raw-rows.js'
 import { getPath } from './select.js'
 import type { Page, PageProgress, ResumeState, Row } from './types.js'
 
@@ -119,6 +120,27 @@ export function childRowDecorator (parentRow: Row, decl: FanOutDecl): ((row: Row
   }
 }
 
+/** The top-level names a text page's decoration must know are absent from its rows (its columns and their pre-rename names). */
+export function decorationNames (decl: FanOutDecl): string[] {
+  const columns = decorationOf(decl).columns
+  return columns === null ? [] : [...new Set(columns.flatMap((column) => [column.name, column.before]))]
+}
+
+/**
+ * The same decoration on a page kept as text (raw-rows.ts): the final columns appended to each row's
+ * text, or undefined where the text cannot say what the objects would be (a general-path declaration,
+ * or a row that may hold one of the names), so that the page is parsed and decorated as objects.
+ */
+function rawDecorator (parentRow: Row, decl: FanOutDecl, decorate: (row: Row) => Row): ((raw: RawRows) => RawRows | undefined) | undefined {
+  const decoration = decorationOf(decl)
+  const columns = decoration.columns
+  if (columns === null) return undefined
+  const values = decoration.fields.map((field) => getPath(parentRow, field))
+  const added = columns.map((column) => [column.name, values[column.value]] as const)
+  const conflicts = columns.filter((column) => column.before !== column.name).map((column) => column.before)
+  return (raw) => raw.withColumns(added, conflicts, decorate)
+}
+
 /** Child row with parent fields (`_<parent>_<field>`) and the declared renames applied (in place where possible). */
 export function decorateChildRow (row: Row, parentRow: Row, decl: FanOutDecl): Row {
   return childRowDecorator(parentRow, decl)?.(row) ?? row
@@ -191,7 +213,7 @@ class FanOutProgress {
     let rows = 0
     this.#children[ordinal] = {}
     for await (const page of pages) {
-      rows += page.rows.length
+      rows += rowCount(page)
       const progress = page.progress
       this.#children[ordinal] = page.state === null
         ? { pages: progress?.pages, rows }
@@ -250,14 +272,22 @@ export async function * fanOutPages (input: FanOutInput): AsyncGenerator<Page & 
       if (current === undefined) break
       const { parent } = current
       const decorate = childRowDecorator(parent.row, decl)
+      const decorateRaw = decorate === undefined ? (raw: RawRows) => raw : rawDecorator(parent.row, decl, decorate)
       try {
         for await (const page of current.pages) {
-          const rows = page.rows
-          if (decorate !== undefined) for (let i = 0; i < rows.length; i++) rows[i] = decorate(rows[i] as Row)
           const fanout: FanOutState = page.state === null
             ? { parentFrom: parent.from, parentIndex: parent.index + 1, parentKey: null, child: null }
             : { parentFrom: parent.from, parentIndex: parent.index, parentKey: parent.key, child: page.state }
-          yield { rows, state: { v: 2 as const, fanout: fanOutStateData(fanout) }, progress: tally.emitted() }
+          const state = { v: 2 as const, fanout: fanOutStateData(fanout) }
+          const raw = rawRowsOf(page)
+          const decoratedRaw = raw === undefined ? undefined : decorateRaw?.(raw)
+          if (decoratedRaw !== undefined) {
+            yield lazyPage(decoratedRaw, state, tally.emitted()) as Page & { state: typeof state }
+            continue
+          }
+          const rows = page.rows
+          if (decorate !== undefined) for (let i = 0; i < rows.length; i++) rows[i] = decorate(rows[i] as Row)
+          yield { rows, state, progress: tally.emitted() }
         }
       } finally {
         current.pages.close()

@@ -91,6 +91,8 @@ export function incrementalParams (field: IncrementalFieldDecl, lastValue: unkno
 
 export interface WatermarkTracker {
   observe: (row: Row) => void
+  /** The same for the field's value itself (read off a text page, raw-rows.ts). */
+  observeValue: (value: unknown) => void
   /** Max of the field over observed rows (the original value, not the comparable number). */
   readonly lastValue: unknown
   /** Min of the field over observed rows. */
@@ -100,14 +102,15 @@ export interface WatermarkTracker {
 export function createWatermarkTracker (field: IncrementalFieldDecl): WatermarkTracker {
   let max: { key: number, value: unknown } | undefined
   let min: { key: number, value: unknown } | undefined
+  const observeValue = (value: unknown): void => {
+    const key = comparable(value, field.type)
+    if (Number.isNaN(key)) return
+    if (max === undefined || key > max.key) max = { key, value }
+    if (min === undefined || key < min.key) min = { key, value }
+  }
   return {
-    observe (row: Row): void {
-      const value = getPath(row, field.field)
-      const key = comparable(value, field.type)
-      if (Number.isNaN(key)) return
-      if (max === undefined || key > max.key) max = { key, value }
-      if (min === undefined || key < min.key) min = { key, value }
-    },
+    observe: (row: Row): void => { observeValue(getPath(row, field.field)) },
+    observeValue,
     get lastValue () { return max?.value },
     get earliestValue () { return min?.value }
   }

@@ -6,6 +6,7 @@ export { createWatermarkTracker, convertWatermark, incrementalParams, type Water
 export { fanOutPages, decorateChildRow, parentKeyName, type FanOutInput, type FanOutState, type ParentRef } from './fanout.js'
 export { createPaginator, parseLinkHeader, type Paginator, type PageView } from './paginators/index.js'
 export { getPath, selectRows } from './select.js'
+export { rawRowsOf, RawRows } from './raw-rows.js'
 export { formatPath } from './request-builder.js'
 export { classifyAddress, type AddressClass } from './ssrf.js'
 export { redactUrl } from './redact.js'

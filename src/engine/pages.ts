@@ -9,7 +9,7 @@ import type { Endpoint, IncrementalFieldDecl, Params } from './declarations.js'
 import { descendingWalkOf, descendingWalkPages, isWalkState, type DescendingWalk } from './descending-walk.js'
 import { LookAhead } from './lookahead.js'
 import type { ClientRuntime } from './execute.js'
-import { fanOutPages, type FanOutState, type FanOutStateData } from './fanout.js'
+import { decorationNames, fanOutPages, type FanOutState, type FanOutStateData } from './fanout.js'
 import { incrementalParams } from './incremental.js'
 import { buildFirstRequest, formatPath } from './request-builder.js'
 import { decodeRequest } from './request-state.js'
@@ -33,6 +33,8 @@ interface Context {
   knownPagesConcurrency: number
   /** The replica's slots for known pages beyond each loop's first. */
   knownPagesPool?: InFlightPool
+  /** Pages of the endpoint asked for may stay text, with these fields read (raw-rows.ts); parents never. */
+  rawFields?: readonly string[]
 }
 
 interface Target {
@@ -113,7 +115,8 @@ function singleWalk (ctx: Context, endpoint: Endpoint, path: string, resume: Res
     ...(parent !== undefined ? { parent } : {}),
     ...(descending && target.incremental !== undefined ? { stopBefore: target.incremental } : {}),
     window: ctx.knownPagesConcurrency,
-    pool: ctx.knownPagesPool
+    pool: ctx.knownPagesPool,
+    rawFields: ctx.rawFields
   })
 }
 
@@ -127,12 +130,14 @@ function endpointPages (ctx: Context, endpoint: Endpoint, resume: ResumeState | 
   if (staticParents === undefined && parentEndpoint === undefined) {
     throw new UnsupportedRequestError(`Parent "${decl.parent}" of "${endpoint.name}" is neither a static parent list nor a catalog endpoint.`)
   }
+  // A child's text pages are scanned for the names its decoration adds, so that a clash is seen at no cost.
+  const childCtx = ctx.rawFields === undefined ? ctx : { ...ctx, rawFields: [...new Set([...ctx.rawFields, ...decorationNames(decl)])] }
   return fanOutPages({
     decl,
     state: fanOutStateFrom(resume, endpoint),
     ...(staticParents !== undefined ? { staticParents } : {}),
     ...(staticParents === undefined && parentEndpoint !== undefined
-      ? { parentPages: (from: ResumeState | null) => endpointPages(ctx, parentEndpoint, from, { extraParams: decl.parentParams ?? {} }, depth + 1) }
+      ? { parentPages: (from: ResumeState | null) => endpointPages({ ...ctx, rawFields: undefined }, parentEndpoint, from, { extraParams: decl.parentParams ?? {} }, depth + 1) }
       : {}),
     childPages: (parent, childState, signal) => {
       const inQuery = decl.resolveIn === 'query'
@@ -144,7 +149,7 @@ function endpointPages (ctx: Context, endpoint: Endpoint, resume: ResumeState | 
       const own = inQuery && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
         ? { ...target, extraParams: { ...target.extraParams, [decl.resolveParam]: value } }
         : target
-      return plainPages(ctx, endpoint, path, childState, own, signal, `${decl.parent}:${parent.key}`)
+      return plainPages(childCtx, endpoint, path, childState, own, signal, `${decl.parent}:${parent.key}`)
     },
     signal: ctx.signal,
     lookahead: ctx.lookahead,
@@ -196,11 +201,16 @@ export async function * endpointPagesForRun (rt: ClientRuntime, endpoint: Endpoi
   }
   // A preview of a few pages (maxPages) fetches no more known pages at once than it will keep.
   const knownPagesConcurrency = Math.max(1, Math.min(limits.knownPagesConcurrency, options.maxPages ?? Infinity))
-  const ctx: Context = { rt, options, signal: runSignal, lookahead, knownPagesConcurrency, knownPagesPool: limits.knownPagesPool }
-  const source = new LookAhead(endpointPages(ctx, endpoint, options.resumeState ?? null, target), Math.max(1, lookahead - 1))
-  let count = 0
   const added = endpoint.addFields === undefined ? [] : Object.entries(endpoint.addFields)
   const removed = endpoint.removeFields === undefined || endpoint.removeFields.length === 0 ? null : endpoint.removeFields
+  const ctx: Context = { rt, options, signal: runSignal, lookahead, knownPagesConcurrency, knownPagesPool: limits.knownPagesPool }
+  // Text pages only where nothing here changes the rows, and the incremental field can be read off the text.
+  const watched = options.incremental?.field
+  if (options.rowsAsText === true && added.length === 0 && removed === null && (watched === undefined || (watched !== '' && watched !== '$' && !watched.includes('.')))) {
+    ctx.rawFields = watched === undefined ? [] : [watched]
+  }
+  const source = new LookAhead(endpointPages(ctx, endpoint, options.resumeState ?? null, target), Math.max(1, lookahead - 1))
+  let count = 0
   try {
     for await (const page of source) {
       if (added.length > 0) addFields(page.rows, added)

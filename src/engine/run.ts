@@ -14,9 +14,11 @@ import { pageOlderThan } from './incremental.js'
 import { endpointPaginator } from './paginators/endpoint-options.js'
 import { redactUrl } from './redact.js'
 import { encodeRequest } from './request-state.js'
+import { lazyPage } from './raw-rows.js'
 import { createRowFlattener } from './row-flatten.js'
 import { selectRows } from './select.js'
-import type { HttpResult, Page, PageProgress, RequestSpec } from './types.js'
+import type { PageView } from './paginators/types.js'
+import type { HttpResult, Page, PageProgress, RequestSpec, ResumeState, Row } from './types.js'
 
 export interface PageLoopInput {
   rt: ClientRuntime
@@ -35,6 +37,11 @@ export interface PageLoopInput {
   window: number
   /** Where the requests beyond this loop's first one take a slot (replica-wide); absent: the window alone bounds them. */
   pool?: InFlightPool
+  /**
+   * The consumer writes rows out as they come (raw-rows.ts): pages may stay text, with these top-level
+   * fields read from it. Absent: every page is parsed.
+   */
+  rawFields?: readonly string[]
 }
 
 /**
@@ -63,6 +70,12 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
   // Known runs keep several requests in flight, each with abort listeners (undici's, waits): no leak warning.
   setMaxListeners(0, signal)
   const events = { resource: endpoint.name, ...(input.parent !== undefined ? { parent: input.parent } : {}) }
+  // Text pages where nothing in the loop reads the body: the rows are the whole body, the paginator reads
+  // headers only, and no row is flattened, compared with a watermark or matched by a response action.
+  const rawRows = input.rawFields !== undefined && paginator.headersOnly === true && (endpoint.dataSelector ?? '') === '' &&
+    flatten === undefined && input.stopBefore === undefined && !(endpoint.responseActions ?? []).some((a) => a.jsonField !== undefined)
+    ? { fields: input.rawFields }
+    : undefined
   // A descending walk that stops at the watermark usually ends within a page or two: a known run fetched
   // ahead of it would spend budget on pages it throws away, so it reads them one at a time.
   const windowSize = input.stopBefore === undefined ? Math.max(1, input.window) : 1
@@ -81,7 +94,7 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
   const launch = (request: RequestSpec, pooled = false): void => {
     const sent = performance.now()
     const outcome = execute(rt, request, {
-      signal, resource: endpoint.name, parent: input.parent, rateLimitClass: endpoint.rateLimitClass, responseActions: endpoint.responseActions,
+      signal, resource: endpoint.name, parent: input.parent, rateLimitClass: endpoint.rateLimitClass, responseActions: endpoint.responseActions, rawRows,
       ...(paginator.headersOnly === true
         ? { onArrival: (response: HttpResult) => { if (performance.now() - sent >= PIPELINE_MIN_LATENCY_MS) pipeline(request, response) } }
         : {})
@@ -123,18 +136,28 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
       pages++
       if (outcome.kind === 'ignored') { yield { rows: [], state: null, progress: progress(true) }; return }
       const { result } = outcome
-      const selected = selectRows(result.body, endpoint.dataSelector, endpoint.dataSelectorRequired ?? true, redactUrl(result.url))
-      const rows = flatten === undefined ? selected : selected.map(flatten)
-      const stated = paginator.totals?.({ request: current.request, response: result, rows })
+      // A text page (raw-rows.ts) is parsed only if something reads its rows; nothing here does.
+      const text = outcome.rawRows === undefined ? undefined : lazyPage(outcome.rawRows, null)
+      const rows = text !== undefined ? [] : selectRows(result.body, endpoint.dataSelector, endpoint.dataSelectorRequired ?? true, redactUrl(result.url))
+      if (flatten !== undefined) for (let i = 0; i < rows.length; i++) rows[i] = flatten(rows[i] as Row)
+      const view: PageView = text === undefined ? { request: current.request, response: result, rows } : { request: current.request, response: result, get rows () { return text.rows } }
+      const count = outcome.rawRows?.count ?? rows.length
+      const pageOf = (state: ResumeState | null, ended: boolean): Page => {
+        if (text === undefined) return { rows, state, progress: progress(ended) }
+        text.state = state
+        text.progress = progress(ended)
+        return text
+      }
+      const stated = paginator.totals?.(view)
       if (stated?.pages !== undefined) totalPages = stated.pages
       if (stated?.rows !== undefined) totalRows = stated.rows
-      if (input.stopBefore !== undefined && pageOlderThan(rows, input.stopBefore.field, input.stopBefore.lastValue)) {
+      if (input.stopBefore !== undefined && pageOlderThan(view.rows, input.stopBefore.field, input.stopBefore.lastValue)) {
         yield { rows: [], state: null, progress: progress(true) }
         return
       }
-      if (rows.length === 0) { yield { rows, state: null, progress: progress(true) }; return }
+      if (count === 0) { yield pageOf(null, true); return }
       if (inflight.length === 0 && queue.length === 0) {
-        for (const next of paginator.next({ request: current.request, response: result, rows })) {
+        for (const next of paginator.next(view)) {
           const key = requestKey(next)
           if (seen.has(key)) {
             rt.emit({ level: 'warn', event: 'loop_detected', ...events, page: pages, url: redactUrl(next.url) })
@@ -147,10 +170,10 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
       const upcoming = inflight[0]?.request ?? queue[0]
       if (upcoming !== undefined && endpoint.pageCap !== undefined && pages >= endpoint.pageCap) {
         rt.emit({ level: 'warn', event: 'page_cap_reached', ...events, pageCap: endpoint.pageCap, pages })
-        yield { rows, state: null, progress: progress(true) }
+        yield pageOf(null, true)
         return
       }
-      yield { rows, state: upcoming === undefined ? null : { v: 2, next: encodeRequest(upcoming, input.first, rt.options.baseUrl), pages }, progress: progress(upcoming === undefined) }
+      yield pageOf(upcoming === undefined ? null : { v: 2, next: encodeRequest(upcoming, input.first, rt.options.baseUrl), pages }, upcoming === undefined)
     }
   } finally {
     for (const entry of inflight.splice(0)) if (entry.pooled) input.pool?.give()

@@ -11,6 +11,7 @@
 import type { Params, TimeWindowsDecl } from './declarations.js'
 import { convertWatermark, toInstant } from './incremental.js'
 import { strptime } from './interpolation/index.js'
+import { restated } from './raw-rows.js'
 import type { Page, ResumeState } from './types.js'
 
 /** The range of a run, in epoch ms. */
@@ -102,7 +103,7 @@ export async function * timeWindowPages (input: TimeWindowInput): AsyncGenerator
         ? { ...page.state, slices: { i, ...range } }
         : last ? null : { v: 2, slices: { i: i + 1, ...range } }
       // A window's page counts say nothing of the run's (the windows to come); only the last window's do.
-      yield last && page.progress !== undefined ? { rows: page.rows, state, progress: page.progress } : { rows: page.rows, state }
+      yield restated(page, state, last ? page.progress : undefined)
     }
     from = null
   }

@@ -80,6 +80,11 @@ export interface PagesOptions {
   resumeState?: ResumeState | null
   /** Stop after this many pages in total (preview). */
   maxPages?: number
+  /**
+   * The caller writes the rows out as they are (a sync stream): a page that is a compact JSON array of
+   * objects may be kept as its text and written from it (`rawRowsOf`); reading `page.rows` parses it.
+   */
+  rowsAsText?: boolean
 }
 
 export interface RestClient {

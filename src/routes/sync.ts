@@ -77,7 +77,8 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
       ...(body.last_value === undefined ? {} : { lastValue: body.last_value }),
       ...(body.earliest_value === undefined ? {} : { earliestValue: body.earliest_value }),
       resumeState: resumed?.engine ?? null,
-      ...(body.limits?.max_pages === undefined ? {} : { maxPages: body.limits.max_pages })
+      ...(body.limits?.max_pages === undefined ? {} : { maxPages: body.limits.max_pages }),
+      rowsAsText: true
     }, ctx)
 
     // From here on the answer is the stream.

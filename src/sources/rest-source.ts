@@ -503,12 +503,14 @@ export function defineRestSource<const D extends SourceDefinition> (input: D, ho
         ...(inputs.resumeState === undefined || inputs.resumeState === null ? {} : { resumeState: inputs.resumeState }),
         ...(inputs.maxPages === undefined ? {} : { maxPages: inputs.maxPages })
       }
+      const transform = hooks.transformRow?.[endpoint.name]
+      // A row transform reads every row as an object: text pages would only be parsed later.
+      if (inputs.rowsAsText === true && transform === undefined) pagesOptions.rowsAsText = true
       const client = clientFor(cfg, ctx)
       const custom = hooks.pages?.[endpoint.name]
       const pages = custom === undefined
         ? client.pages(endpoint, pagesOptions)
         : custom({ client, endpoint, catalog, config: cfg, inputs, options: pagesOptions, ctx })
-      const transform = hooks.transformRow?.[endpoint.name]
       return { name: endpoint.name, pages: transform === undefined ? pages : transformed(pages, transform), ...responseMetadata(endpoint) }
     },
     errorRules: definition.errors ?? [],

@@ -85,6 +85,8 @@ export interface PipelineInputs {
   /** Engine state from a previous run's `state` line (already checked to belong to this table). */
   resumeState?: ResumeState | null
   maxPages?: number
+  /** The caller writes the rows out unchanged (the sync stream): pages may stay text (PagesOptions.rowsAsText). */
+  rowsAsText?: boolean
 }
 
 /** What a pipeline handoff returns: rows plus what a merge needs. */

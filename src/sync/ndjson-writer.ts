@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
+import type { RawRows } from '../engine/index.js'
 import type { Row } from '../engine/types.js'
 import type { LogLine, SyncLine, TerminalLine } from './lines.js'
 
@@ -62,6 +63,12 @@ export class NdjsonWriter {
     if (this.ended || (rows.length === 0 && after === undefined)) return
     const tail = after === undefined ? '' : JSON.stringify(after) + '\n'
     await this.#writeChunk(pageRecords(rows, tail) ?? recordsLineByLine(rows, tail))
+  }
+
+  /** The same for the first `n` rows of a page kept as text: each row's own text, with its appended columns. */
+  async writeRawRecords (raw: RawRows, n: number, after?: SyncLine): Promise<void> {
+    if (this.ended || (n === 0 && after === undefined)) return
+    await this.#writeChunk(rawRecords(raw, n, after === undefined ? '' : JSON.stringify(after) + '\n'))
   }
 
   /**
@@ -162,6 +169,31 @@ export function pageRecords (rows: readonly Row[], tail: string, token = ROW_SEP
   }
   offset += buffer.write(tail, offset, 'utf8')
   return offset === size ? buffer : undefined
+}
+
+/**
+ * Record lines of the first `n` rows of a text page and `tail` as one UTF-8 buffer. A row's text ends
+ * with its closing brace: the appended columns go before it (without their leading comma for `{}`).
+ */
+export function rawRecords (raw: RawRows, n: number, tail: string): Buffer {
+  const { text, bounds, columns } = raw
+  const bare = columns.slice(1)
+  const extra = Buffer.byteLength(columns, 'utf8')
+  // The rows' slices hold no more bytes than the whole text (they never split a surrogate pair).
+  const buffer = Buffer.allocUnsafe(Buffer.byteLength(text, 'utf8') + n * (RECORD_PREFIX.length + extra + 3) + Buffer.byteLength(tail, 'utf8'))
+  let offset = 0
+  for (let i = 0; i < n; i++) {
+    const start = bounds[2 * i] as number
+    const end = (bounds[2 * i + 1] as number) - 1
+    offset += RECORD_PREFIX_BYTES.copy(buffer, offset)
+    offset += buffer.write(text.slice(start, end), offset, 'utf8')
+    if (extra > 0) offset += buffer.write(end - start === 1 ? bare : columns, offset, 'utf8')
+    buffer[offset++] = 0x7d // the row's }
+    buffer[offset++] = 0x7d // the envelope's }
+    buffer[offset++] = 0x0a // \n
+  }
+  offset += buffer.write(tail, offset, 'utf8')
+  return buffer.subarray(0, offset)
 }
 
 /** The same lines, one JSON.stringify per row. */

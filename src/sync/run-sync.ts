@@ -7,7 +7,7 @@
 import type { Logger } from 'pino'
 import type { IncrementalFieldDecl } from '../engine/declarations.js'
 import { comparable } from '../engine/incremental.js'
-import { createWatermarkTracker, type WatermarkTracker } from '../engine/index.js'
+import { createWatermarkTracker, rawRowsOf, type WatermarkTracker } from '../engine/index.js'
 import type { EngineEvent, Page } from '../engine/types.js'
 import type { AnySource, SourceResponse } from '../sources/types.js'
 import { errorLineFor } from './error-line.js'
@@ -135,16 +135,27 @@ export async function streamSync (input: SyncStreamInput): Promise<SyncSummary> 
       const page = step.value
       pages++
       const room = limits.maxRows === undefined ? Infinity : limits.maxRows - rows
-      const written = page.rows.length > room ? page.rows.slice(0, room) : page.rows
-      if (tracker !== null) for (const row of written) tracker.observe(row)
-      const whole = written.length === page.rows.length
+      // A page kept as text (the engine's raw-rows.ts) is written from its text, its watermark read off it.
+      const raw = rawRowsOf(page)
+      const watched = tracker === null || input.incremental === null ? undefined : raw?.values.get(input.incremental.field)
+      const text = raw !== undefined && (tracker === null || watched !== undefined) ? raw : undefined
+      const count = text?.count ?? page.rows.length
+      const n = Math.min(count, room)
+      const written = text !== undefined ? null : n < count ? page.rows.slice(0, n) : page.rows
+      if (tracker !== null) {
+        if (written !== null) for (const row of written) tracker.observe(row)
+        else for (let i = 0; i < n; i++) tracker.observeValue(watched?.[i])
+      }
+      const whole = n === count
       // The page's records and its state line go out as one chunk.
       const state = whole && page.state !== null ? input.tokens.encode(binding, { engine: page.state, watermarks: watermarks() }) : null
-      const progress = state === null ? null : progressOf(page, rows + written.length, pages)
-      await writer.writeRecords(written, state === null || progress === null ? undefined : { type: 'state', state, rows: progress.rows, progress })
+      const progress = state === null ? null : progressOf(page, rows + n, pages)
+      const after = state === null || progress === null ? undefined : { type: 'state' as const, state, rows: progress.rows, progress }
+      if (written === null && text !== undefined) await writer.writeRawRecords(text, n, after)
+      else await writer.writeRecords(written ?? [], after)
       if (writer.clientGone) throw run.signal.reason ?? new Error('client gone')
-      rows += written.length
-      input.onPage?.(written.length)
+      rows += n
+      input.onPage?.(n)
       if (state !== null) lastState = state
       const eta = progress === null ? null : progressLog.after(progress, pages)
       if (eta !== null) writer.writeNow(eta)

@@ -198,6 +198,21 @@ t.test('NdjsonWriter pageRecords: one stringify for the page, split at the separ
   }
 })
 
+t.test('NdjsonWriter rawRecords: the lines of a text page are the bytes its parsed and decorated rows give', async (t) => {
+  const { pageRecords, rawRecords } = await import('../../src/sync/ndjson-writer.js')
+  const { scanRows } = await import('../../src/engine/raw-rows.js')
+  const rows = [{ id: 1, name: 'Crème 🚀', lone: '\ud800', sep: '\u2028' }, {}, { id: 3, list: [{ x: null }], n: 1.5e-7 }, { id: 4, text: 'ASCII "quoted" \\ line\nbreak' }]
+  const decorate = (row: Record<string, unknown>): Record<string, unknown> => { row.repository = 'octo/été'; row.none = undefined; return row }
+  const raw = scanRows(JSON.stringify(rows), ['repository', 'none'])?.withColumns([['repository', 'octo/été'], ['none', undefined]], [], decorate)
+  if (raw === undefined) { t.fail('the page was refused'); return }
+  const objects = rows.map((row) => decorate({ ...row }))
+  for (const n of [4, 2, 1, 0]) {
+    t.equal(rawRecords(raw, n, '{"type":"state"}\n').toString('utf8'), pageRecords(objects.slice(0, n), '{"type":"state"}\n')?.toString('utf8'), `${n} rows and the tail`)
+  }
+  const plain = scanRows('[{"a":1},{}]')
+  t.equal(plain === undefined ? undefined : rawRecords(plain, 2, '').toString('utf8'), '{"type":"record","data":{"a":1}}\n{"type":"record","data":{}}\n', 'no columns')
+})
+
 t.test('Lifecycle: many open streams listening for shutdown raise no MaxListenersExceededWarning', async (t) => {
   const { Lifecycle } = await import('../../src/plugins/lifecycle.js')
   const warnings: string[] = []
