@@ -172,28 +172,20 @@ export function pageRecords (rows: readonly Row[], tail: string, token = ROW_SEP
 }
 
 /**
- * Record lines of the first `n` rows of a text page and `tail` as one UTF-8 buffer. A row's text ends
- * with its closing brace: the appended columns go before it (without their leading comma for `{}`).
+ * Record lines of the first `n` rows of a text page and `tail`, as one string (written with a single
+ * encoding pass; pieces copied into a buffer one by one cost more). A row's text ends with its closing
+ * brace: the appended columns go before it (without their leading comma for `{}`).
  */
-export function rawRecords (raw: RawRows, n: number, tail: string): Buffer {
+export function rawRecords (raw: RawRows, n: number, tail: string): string {
   const { text, bounds, columns } = raw
   const bare = columns.slice(1)
-  const extra = Buffer.byteLength(columns, 'utf8')
-  // The rows' slices hold no more bytes than the whole text (they never split a surrogate pair).
-  const buffer = Buffer.allocUnsafe(Buffer.byteLength(text, 'utf8') + n * (RECORD_PREFIX.length + extra + 3) + Buffer.byteLength(tail, 'utf8'))
-  let offset = 0
+  let out = ''
   for (let i = 0; i < n; i++) {
     const start = bounds[2 * i] as number
     const end = (bounds[2 * i + 1] as number) - 1
-    offset += RECORD_PREFIX_BYTES.copy(buffer, offset)
-    offset += buffer.write(text.slice(start, end), offset, 'utf8')
-    if (extra > 0) offset += buffer.write(end - start === 1 ? bare : columns, offset, 'utf8')
-    buffer[offset++] = 0x7d // the row's }
-    buffer[offset++] = 0x7d // the envelope's }
-    buffer[offset++] = 0x0a // \n
+    out += RECORD_PREFIX + text.slice(start, end) + (end - start === 1 ? bare : columns) + '}}\n'
   }
-  offset += buffer.write(tail, offset, 'utf8')
-  return buffer.subarray(0, offset)
+  return out + tail
 }
 
 /** The same lines, one JSON.stringify per row. */

@@ -207,10 +207,10 @@ t.test('NdjsonWriter rawRecords: the lines of a text page are the bytes its pars
   if (raw === undefined) { t.fail('the page was refused'); return }
   const objects = rows.map((row) => decorate({ ...row }))
   for (const n of [4, 2, 1, 0]) {
-    t.equal(rawRecords(raw, n, '{"type":"state"}\n').toString('utf8'), pageRecords(objects.slice(0, n), '{"type":"state"}\n')?.toString('utf8'), `${n} rows and the tail`)
+    t.equal(rawRecords(raw, n, '{"type":"state"}\n'), pageRecords(objects.slice(0, n), '{"type":"state"}\n')?.toString('utf8'), `${n} rows and the tail`)
   }
   const plain = scanRows('[{"a":1},{}]')
-  t.equal(plain === undefined ? undefined : rawRecords(plain, 2, '').toString('utf8'), '{"type":"record","data":{"a":1}}\n{"type":"record","data":{}}\n', 'no columns')
+  t.equal(plain === undefined ? undefined : rawRecords(plain, 2, ''), '{"type":"record","data":{"a":1}}\n{"type":"record","data":{}}\n', 'no columns')
 })
 
 t.test('Lifecycle: many open streams listening for shutdown raise no MaxListenersExceededWarning', async (t) => {

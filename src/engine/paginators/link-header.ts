@@ -6,7 +6,7 @@
 import type { Static } from 'typebox'
 import type { LinkHeaderPaginatorSchema } from '../declarations.js'
 import type { HttpResult, RequestSpec } from '../types.js'
-import { countOf, followUrl, KNOWN_RUN_MAX, type Paginator } from './types.js'
+import { countOf, followUrl, KNOWN_RUN_MAX, type PageTotals, type Paginator } from './types.js'
 
 export interface LinkValue { href: string, params: Record<string, string> }
 
@@ -101,6 +101,8 @@ export function linkHeaderPaginator (decl: Static<typeof LinkHeaderPaginatorSche
   // A page's header is read up to three times (early next, next, totals): parsed once.
   let lastHeader: string | undefined
   let lastLinks: LinkValue[] = []
+  let lastKey: string | undefined
+  let lastTotals: PageTotals = {}
   const linksOf = (header: string | undefined): LinkValue[] => {
     if (header !== lastHeader) { lastLinks = parseLinkHeader(header); lastHeader = header }
     return lastLinks
@@ -123,11 +125,18 @@ export function linkHeaderPaginator (decl: Static<typeof LinkHeaderPaginatorSche
       if (decl.lastPageParam === undefined) return {}
       const last = linksOf(response.headers.link).find((l) => hasRel(l, 'last'))
       if (last === undefined) return {}
+      // Every page of a list names the same last page: its URL is parsed once (a relative one per base).
+      const key = /^https?:\/\//i.test(last.href) ? last.href : `${last.href} ${response.url}`
+      if (key === lastKey) return lastTotals
+      let totals: PageTotals
       try {
-        return { pages: countOf(new URL(last.href, response.url).searchParams.get(decl.lastPageParam) ?? undefined) }
+        totals = { pages: countOf(new URL(last.href, response.url).searchParams.get(decl.lastPageParam) ?? undefined) }
       } catch {
-        return {}
+        totals = {}
       }
+      lastKey = key
+      lastTotals = totals
+      return totals
     }
   }
 }
