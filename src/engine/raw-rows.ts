@@ -11,7 +11,6 @@ import type { Page, PageProgress, ResumeState, Row } from './types.js'
 
 /** Everything below U+0020: never raw inside a JSON string, and outside one only as whitespace. */
 const CONTROL = /[\u0000-\u001f]/
-const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y
 const HEX4 = /[0-9a-fA-F]{4}/y
 
 /** Characters allowed after a backslash in a JSON string (`u` is checked apart). */
@@ -73,6 +72,31 @@ export class RawRows {
     for (const name of conflicts) if (this.mayHold(name)) return undefined
     return new RawRows(this.text, this.bounds, this.values, this.columns + text, [...this.decorate, decorate], false)
   }
+}
+
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39
+
+/** Index after the JSON number starting at `at` (`-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`), or -1. */
+function numberEnd (text: string, at: number): number {
+  let i = at
+  if (text.charCodeAt(i) === 0x2d) i++
+  const first = text.charCodeAt(i)
+  if (!isDigit(first)) return -1
+  i++
+  if (first !== 0x30) while (isDigit(text.charCodeAt(i))) i++
+  if (text.charCodeAt(i) === 0x2e) {
+    i++
+    if (!isDigit(text.charCodeAt(i))) return -1
+    while (isDigit(text.charCodeAt(i))) i++
+  }
+  const e = text.charCodeAt(i)
+  if (e === 0x65 || e === 0x45) {
+    const sign = text.charCodeAt(++i)
+    if (sign === 0x2b || sign === 0x2d) i++
+    if (!isDigit(text.charCodeAt(i))) return -1
+    while (isDigit(text.charCodeAt(i))) i++
+  }
+  return i
 }
 
 /** Index after the string starting at `at` (a quote), or -1 when it is not a valid JSON string. */
@@ -173,9 +197,8 @@ export function scanRows (text: string, fields: readonly string[] = []): RawRows
         if (!text.startsWith('null', i)) return undefined
         i += 4
       } else {
-        NUMBER.lastIndex = i
-        if (!NUMBER.test(text)) return undefined
-        i = NUMBER.lastIndex
+        i = numberEnd(text, i)
+        if (i === -1) return undefined
       }
       if (opened) {
         expectKey = stack[stack.length - 1] === true
