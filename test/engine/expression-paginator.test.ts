@@ -80,3 +80,31 @@ t.test('a bad expression is a declaration error naming the endpoint and key', as
   t.throws(() => defineEndpoints([{ name: 'items', primaryKeys: ['id'], path: '/items', paginator: { type: 'expression', cursorValue: '{{ response.next ', inject: 'query', param: 'c' } }]), /items\/paginator\/cursorValue/)
   t.throws(() => defineEndpoints([{ name: 'items', primaryKeys: ['id'], path: '/items', paginator: { type: 'expression', cursorValue: '{{ response.next }}', inject: 'query' } }]), /items\/paginator\/param: required/)
 })
+
+t.test('expressions that read only headers make the paginator headers-only (pipelined, text pages); any page read does not', async (t) => {
+  const { expressionPaginator } = await import('../../src/engine/paginators/expression.js')
+  const headersOnly = (cursorValue: string, stopCondition?: string): boolean =>
+    expressionPaginator({ type: 'expression', cursorValue, inject: 'url', ...(stopCondition === undefined ? {} : { stopCondition }) }).headersOnly === true
+  t.equal(headersOnly("{{ headers['link']['next']['url'] }}", "{{ 'next' not in headers['link'] }}"), true)
+  t.equal(headersOnly("{{ headers['link']['next']['url'] }}", '{{ last_page_size < 3 }}'), false, 'a stop on the page size')
+  t.equal(headersOnly('{{ response.next }}'), false, 'a cursor from the body')
+  t.equal(headersOnly("{{ last_record['id'] }}"), false, 'a cursor from the last row')
+  const fake: RestFake = await startRestFake({
+    'GET /items': (req, f) => {
+      const from = Number(req.query.get('page') ?? '0')
+      return { json: ROWS.slice(from, from + SIZE), headers: from + SIZE < ROWS.length ? { link: `<${f.url}/items?page=${from + SIZE}>; rel="next"` } : {} as Record<string, string> }
+    }
+  })
+  t.teardown(async () => { await fake.close() })
+  const { rawRowsOf } = await import('../../src/engine/raw-rows.js')
+  const client = services.createClient({ source: 'ExpressionTest', baseUrl: fake.url, auth: { type: 'none' } }, testRun())
+  const endpoint = defineEndpoints([{ name: 'items', primaryKeys: ['id'], path: '/items', paginator: { type: 'expression', cursorValue: "{{ headers['link']['next']['url'] }}", inject: 'url' } }])[0] as Endpoint
+  const texts: boolean[] = []
+  const ids: unknown[] = []
+  for await (const page of client.pages(endpoint, { rowsAsText: true })) {
+    texts.push(rawRowsOf(page) !== undefined)
+    ids.push(...page.rows.map((r) => r.id))
+  }
+  t.same(texts, [true, true, true], 'every page stayed text until read')
+  t.same(ids, ROWS.map((r) => r.id))
+})

@@ -29,21 +29,27 @@ function tokenSent (decl: Decl, request: RequestSpec): unknown {
   return undefined
 }
 
+/** What the expressions may read of the page beyond its headers: none of it makes the paginator headers-only. */
+const BODY_NAMES = ['response', 'last_record', 'last_page_size']
+
 export function expressionPaginator (decl: Decl): Paginator {
   const cursor = compiledTemplate(decl.cursorValue)
   const stop = decl.stopCondition === undefined ? undefined : compiledTemplate(decl.stopCondition)
+  // Expressions that read only headers (a Link header's next URL) let the engine ask for the next page
+  // before the body is parsed, and keep the body as text (raw-rows.ts).
+  const headersOnly = ![cursor, stop].some((template) => template !== undefined && BODY_NAMES.some((name) => template.names.has(name)))
   return {
     first: (request) => request,
-    next ({ request, response, rows }: PageView) {
+    ...(headersOnly ? { headersOnly: true } : {}),
+    next (page: PageView) {
+      const { request, response } = page
       const sent = tokenSent(decl, request)
       const context = {
         ...decl.variables,
-        response: response.body,
         headers: headersView(response.headers),
-        last_record: rows[rows.length - 1],
-        last_page_size: rows.length,
         last_page_token_value: sent,
-        next_page_token: sent === undefined ? undefined : { next_page_token: sent }
+        next_page_token: sent === undefined ? undefined : { next_page_token: sent },
+        ...(headersOnly ? {} : { response: response.body, last_record: page.rows[page.rows.length - 1], last_page_size: page.rows.length })
       }
       if (stop !== undefined && truthy(stop.evaluate(context))) return []
       const token = cursor.evaluate(context)
