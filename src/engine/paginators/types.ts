@@ -25,8 +25,9 @@ export interface Paginator {
   /** The totals the response states (declared paths, headers, links); never estimated. */
   totals?: (page: PageView) => PageTotals
   /**
-   * True when `next` reads only the request and the response's status, headers and URL (Link header):
-   * the engine may then ask it before the body is parsed and start the next request meanwhile.
+   * True when `next` and `totals` read only the request and the response's status, headers and URL
+   * (Link header): the engine may then ask `next` before the body is parsed and start the next request
+   * meanwhile, and keep the body as text (raw-rows.ts). Reading `rows` still works (it parses them).
    */
   headersOnly?: boolean
 }
