@@ -51,7 +51,8 @@ export const benchSource = defineSource({
       pages: client.pages(endpoint, {
         catalog: BENCH_ENDPOINTS,
         ...(inputs.resumeState === undefined ? {} : { resumeState: inputs.resumeState }),
-        ...(inputs.maxPages === undefined ? {} : { maxPages: inputs.maxPages })
+        ...(inputs.maxPages === undefined ? {} : { maxPages: inputs.maxPages }),
+        ...(inputs.rowsAsText === true ? { rowsAsText: true } : {})
       }),
       primaryKeys: [...endpoint.primaryKeys],
       partitionMode: null,
