@@ -49,10 +49,11 @@ export interface ExecuteOptions {
    */
   onArrival?: (response: HttpResult) => void
   /**
-   * A 2xx body that is a compact JSON array of objects is kept as text (raw-rows.ts) with these top-level
-   * fields read, and the result has no parsed body; any other body is parsed as always.
+   * A 2xx body that is a compact JSON array of objects (or an object holding one under `selector`) is
+   * kept as text (raw-rows.ts) with these top-level fields of its rows read; the result's body is then
+   * the body without its rows (none for an array). Any other body is parsed as always.
    */
-  rawRows?: { fields: readonly string[] }
+  rawRows?: { fields: readonly string[], selector?: string }
 }
 
 export type Outcome = { kind: 'ok', result: HttpResult, rawRows?: RawRows } | { kind: 'ignored', result: HttpResult, action: ResponseAction }
@@ -180,8 +181,8 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
       continue
     }
     const status = raw.status
-    const rawRows = opts.rawRows !== undefined && status >= 200 && status < 300 ? scanRows(raw.text, opts.rawRows.fields) : undefined
-    const parsed = rawRows !== undefined ? { ok: true as const, body: undefined } : parseBody(raw.text)
+    const rawRows = opts.rawRows !== undefined && status >= 200 && status < 300 ? scanRows(raw.text, opts.rawRows.fields, opts.rawRows.selector) : undefined
+    const parsed = rawRows !== undefined ? { ok: true as const, body: rawRows.wrapped?.rest } : parseBody(raw.text)
     const body = parsed.ok ? parsed.body : undefined
     const action = matchResponseAction(opts.responseActions, status, raw.text, body)
     if (action?.action === 'ignore') {

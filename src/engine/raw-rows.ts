@@ -30,10 +30,20 @@ export class RawRows {
     readonly columns = '',
     readonly decorate: ReadonlyArray<(row: Row) => Row> = [],
     /** A row's top-level key is written with escapes (`"a\u0062"`): its name cannot be read off the text. */
-    readonly escapedKeys = false
+    readonly escapedKeys = false,
+    /** A wrapped page: the body's other members (parsed) and the name of the member holding the rows. */
+    readonly wrapped?: { rest: Row, selector: string }
   ) {}
 
   get count (): number { return this.bounds.length >> 1 }
+
+  /** Row `i` alone, parsed and decorated. */
+  row (i: number): Row | undefined {
+    if (i < 0 || i >= this.count) return undefined
+    let row = JSON.parse(this.text.slice(this.bounds[2 * i], this.bounds[2 * i + 1])) as Row
+    for (const decorate of this.decorate) row = decorate(row)
+    return row
+  }
 
   /** Whether a row may have the top-level key `name` (or `name` is one every object has). */
   mayHold (name: string): boolean {
@@ -45,7 +55,8 @@ export class RawRows {
 
   /** The rows as objects: the page parsed whole, then decorated, as if it had never been text. */
   parse (): Row[] {
-    const rows = JSON.parse(this.text) as Row[]
+    const body = JSON.parse(this.text) as Row[] | Row
+    const rows = this.wrapped === undefined ? body as Row[] : (body as Row)[this.wrapped.selector] as Row[]
     for (const decorate of this.decorate) {
       for (let i = 0; i < rows.length; i++) rows[i] = decorate(rows[i] as Row)
     }
@@ -70,7 +81,7 @@ export class RawRows {
       text += ',' + JSON.stringify(name) + ':' + json
     }
     for (const name of conflicts) if (this.mayHold(name)) return undefined
-    return new RawRows(this.text, this.bounds, this.values, this.columns + text, [...this.decorate, decorate], false)
+    return new RawRows(this.text, this.bounds, this.values, this.columns + text, [...this.decorate, decorate], false, this.wrapped)
   }
 }
 
@@ -116,19 +127,22 @@ function endOfEscapedString (text: string, at: number): number {
 }
 
 /**
- * A page body's rows as text, or undefined unless it is a compact JSON array of objects: no whitespace
- * between tokens (a pretty-printed page is parsed as before) and valid throughout, so that every slice
- * is a valid JSON object on one line. `fields` are top-level keys whose values are read (parsed from
- * their slice; the last of duplicate keys wins, as in JSON.parse).
+ * A page body's rows as text, or undefined unless the body is a compact JSON array of objects — or,
+ * with `selector`, a compact JSON object whose member of that name is one — with no whitespace between
+ * tokens (a pretty-printed page is parsed as before) and valid throughout, so that every slice is a
+ * valid JSON object on one line. `fields` are top-level keys of the rows whose values are read (parsed
+ * from their slice; the last of duplicate keys wins, as in JSON.parse). With a selector, the other
+ * members are parsed into `rest` (the body without its rows).
  */
-export function scanRows (text: string, fields: readonly string[] = []): RawRows | undefined {
+export function scanRows (text: string, fields: readonly string[] = [], selector?: string): RawRows | undefined {
   const n = text.length
-  if (n < 2 || text.charCodeAt(0) !== 0x5b || text.charCodeAt(n - 1) !== 0x5d || CONTROL.test(text)) return undefined
+  const open = selector === undefined ? 0x5b : 0x7b
+  if (n < 2 || text.charCodeAt(0) !== open || text.charCodeAt(n - 1) !== open + 2 || CONTROL.test(text)) return undefined
   const bounds: number[] = []
   const values = new Map<string, unknown[]>(fields.map((f) => [f, []]))
   const wanted = fields.length > 0
   let escapedKeys = false
-  // Containers open inside the current row: true for an object, false for an array.
+  // Containers open inside the current value: true for an object, false for an array.
   const stack: boolean[] = []
   let backslash = text.indexOf('\\')
   if (backslash === -1) backslash = n
@@ -143,31 +157,26 @@ export function scanRows (text: string, fields: readonly string[] = []): RawRows
     }
     return end
   }
-  let i = 1
-  if (text.charCodeAt(1) === 0x5d) return n === 2 ? new RawRows(text, new Uint32Array(0), values) : undefined
-  for (;;) {
-    // One row: an object, scanned token by token.
-    if (text.charCodeAt(i) !== 0x7b) return undefined
-    const row = bounds.length >> 1
-    const start = i
+  /** Index after the value at `at`, or -1. `row` ≥ 0: the value is that row, an object whose wanted fields are read. */
+  const valueEnd = (at: number, row: number): number => {
+    let i = at
     let field: string | undefined
     let valueAt = 0
-    stack.push(true)
-    i++
-    let expectKey = true
-    if (text.charCodeAt(i) === 0x7d) { stack.pop(); i++; expectKey = false }
-    while (stack.length > 0) {
+    let expectKey = false
+    const read = row >= 0 && wanted
+    if (row >= 0 && text.charCodeAt(i) !== 0x7b) return -1
+    do {
       if (expectKey) {
-        if (text.charCodeAt(i) !== 0x22) return undefined
+        if (text.charCodeAt(i) !== 0x22) return -1
         const escapes = backslash
         const end = stringEnd(i)
-        if (end === -1 || text.charCodeAt(end) !== 0x3a) return undefined
-        if (stack.length === 1 && escapes < end) {
+        if (end === -1 || text.charCodeAt(end) !== 0x3a) return -1
+        if (row >= 0 && stack.length === 1 && escapes < end) {
           // A wanted field spelt with escapes would be missed: such a page is parsed instead.
-          if (wanted) return undefined
+          if (wanted) return -1
           escapedKeys = true
         }
-        if (wanted && stack.length === 1) {
+        if (read && stack.length === 1) {
           field = undefined
           for (const f of fields) {
             if (end - i - 2 === f.length && text.startsWith(f, i + 1)) { field = f; break }
@@ -178,34 +187,33 @@ export function scanRows (text: string, fields: readonly string[] = []): RawRows
       }
       // A value.
       const c = text.charCodeAt(i)
-      let opened = false
       if (c === 0x22) {
         i = stringEnd(i)
-        if (i === -1) return undefined
+        if (i === -1) return -1
       } else if (c === 0x7b || c === 0x5b) {
         const object = c === 0x7b
         i++
         if (text.charCodeAt(i) === (object ? 0x7d : 0x5d)) i++
-        else { stack.push(object); opened = true }
+        else {
+          stack.push(object)
+          expectKey = object
+          continue
+        }
       } else if (c === 0x74) {
-        if (!text.startsWith('true', i)) return undefined
+        if (!text.startsWith('true', i)) return -1
         i += 4
       } else if (c === 0x66) {
-        if (!text.startsWith('false', i)) return undefined
+        if (!text.startsWith('false', i)) return -1
         i += 5
       } else if (c === 0x6e) {
-        if (!text.startsWith('null', i)) return undefined
+        if (!text.startsWith('null', i)) return -1
         i += 4
       } else {
         i = numberEnd(text, i)
-        if (i === -1) return undefined
-      }
-      if (opened) {
-        expectKey = stack[stack.length - 1] === true
-        continue
+        if (i === -1) return -1
       }
       // After a value: a comma, or the end of one or more containers.
-      for (;;) {
+      while (stack.length > 0) {
         if (field !== undefined && stack.length === 1) {
           // The row's slot (a duplicate key takes it again, as the last wins in JSON.parse).
           (values.get(field) as unknown[])[row] = JSON.parse(text.slice(valueAt, i))
@@ -214,23 +222,61 @@ export function scanRows (text: string, fields: readonly string[] = []): RawRows
         const d = text.charCodeAt(i)
         const top = stack[stack.length - 1]
         if (d === 0x2c) { i++; expectKey = top === true; break }
-        if (d !== (top === true ? 0x7d : 0x5d)) return undefined
+        if (d !== (top === true ? 0x7d : 0x5d)) return -1
         stack.pop()
         i++
-        if (stack.length === 0) break
       }
-    }
-    bounds.push(start, i)
-    if (wanted) for (const list of values.values()) if (list.length === row) list.push(undefined)
-    const d = text.charCodeAt(i)
-    if (d === 0x5d) {
-      if (i !== n - 1) return undefined
-      break
-    }
-    if (d !== 0x2c) return undefined
-    i++
+    } while (stack.length > 0)
+    return i
   }
-  return new RawRows(text, Uint32Array.from(bounds), values, '', [], escapedKeys)
+  /** Index after the array of rows at `at`, or -1. */
+  const rowsEnd = (at: number): number => {
+    if (text.charCodeAt(at) !== 0x5b) return -1
+    let i = at + 1
+    if (text.charCodeAt(i) === 0x5d) return i + 1
+    for (;;) {
+      const row = bounds.length >> 1
+      const end = valueEnd(i, row)
+      if (end === -1) return -1
+      bounds.push(i, end)
+      if (wanted) for (const list of values.values()) if (list.length === row) list.push(undefined)
+      i = end
+      const d = text.charCodeAt(i)
+      if (d === 0x5d) return i + 1
+      if (d !== 0x2c) return -1
+      i++
+    }
+  }
+  if (selector === undefined) {
+    if (rowsEnd(0) !== n) return undefined
+    return new RawRows(text, Uint32Array.from(bounds), values, '', [], escapedKeys)
+  }
+  // A wrapped page: the members of the body, the rows one of them.
+  const members: string[] = []
+  let found = false
+  let i = 1
+  if (text.charCodeAt(i) !== 0x7d) {
+    for (;;) {
+      if (text.charCodeAt(i) !== 0x22) return undefined
+      const escapes = backslash
+      const keyEnd = stringEnd(i)
+      if (keyEnd === -1 || escapes < keyEnd || text.charCodeAt(keyEnd) !== 0x3a) return undefined
+      const isRows = keyEnd - i - 2 === selector.length && text.startsWith(selector, i + 1)
+      if (isRows && found) return undefined // a repeated member: which one JSON.parse keeps is not worth the risk
+      const end = isRows ? rowsEnd(keyEnd + 1) : valueEnd(keyEnd + 1, -1)
+      if (end === -1) return undefined
+      if (isRows) found = true
+      else members.push(text.slice(i, end))
+      i = end
+      const d = text.charCodeAt(i)
+      if (d === 0x7d) break
+      if (d !== 0x2c) return undefined
+      i++
+    }
+  }
+  if (!found || i !== n - 1) return undefined
+  const rest = JSON.parse(`{${members.join(',')}}`) as Row
+  return new RawRows(text, Uint32Array.from(bounds), values, '', [], escapedKeys, { rest, selector })
 }
 
 const texts = new WeakMap<Page, RawRows>()

@@ -12,6 +12,7 @@ import { execute, type ClientRuntime, type Outcome } from './execute.js'
 import type { InFlightPool } from './in-flight-pool.js'
 import { pageOlderThan } from './incremental.js'
 import { endpointPaginator } from './paginators/endpoint-options.js'
+import { takesTextPages } from './paginators/index.js'
 import { redactUrl } from './redact.js'
 import { encodeRequest } from './request-state.js'
 import { lazyPage } from './raw-rows.js'
@@ -70,11 +71,13 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
   // Known runs keep several requests in flight, each with abort listeners (undici's, waits): no leak warning.
   setMaxListeners(0, signal)
   const events = { resource: endpoint.name, ...(input.parent !== undefined ? { parent: input.parent } : {}) }
-  // Text pages where nothing in the loop reads the body: the rows are the whole body, the paginator reads
-  // headers only, and no row is flattened, compared with a watermark or matched by a response action.
-  const rawRows = input.rawFields !== undefined && paginator.headersOnly === true && (endpoint.dataSelector ?? '') === '' &&
-    flatten === undefined && input.stopBefore === undefined && !(endpoint.responseActions ?? []).some((a) => a.jsonField !== undefined)
-    ? { fields: input.rawFields }
+  // Text pages where the rows are the body or one member of it, the paginator needs no more of them than
+  // a text page gives (the rest of the body, the row count, the last row), and no row is flattened,
+  // compared with a watermark or matched by a response action.
+  const selector = endpoint.dataSelector === undefined || endpoint.dataSelector === '' || endpoint.dataSelector === '$' ? undefined : endpoint.dataSelector
+  const rawRows = input.rawFields !== undefined && (selector === undefined || /^[^.*]+$/.test(selector)) &&
+    takesTextPages(endpoint.paginator, paginator, selector !== undefined) && flatten === undefined && input.stopBefore === undefined && !(endpoint.responseActions ?? []).some((a) => a.jsonField !== undefined)
+    ? { fields: input.rawFields, ...(selector === undefined ? {} : { selector }) }
     : undefined
   // A descending walk that stops at the watermark usually ends within a page or two: a known run fetched
   // ahead of it would spend budget on pages it throws away, so it reads them one at a time.
@@ -136,12 +139,18 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
       pages++
       if (outcome.kind === 'ignored') { yield { rows: [], state: null, progress: progress(true) }; return }
       const { result } = outcome
-      // A text page (raw-rows.ts) is parsed only if something reads its rows; nothing here does.
-      const text = outcome.rawRows === undefined ? undefined : lazyPage(outcome.rawRows, null)
+      // A text page (raw-rows.ts) is parsed only if something reads its rows (or the body's member of them).
+      const raw = outcome.rawRows
+      const text = raw === undefined ? undefined : lazyPage(raw, null)
       const rows = text !== undefined ? [] : selectRows(result.body, endpoint.dataSelector, endpoint.dataSelectorRequired ?? true, redactUrl(result.url))
       if (flatten !== undefined) for (let i = 0; i < rows.length; i++) rows[i] = flatten(rows[i] as Row)
-      const view: PageView = text === undefined ? { request: current.request, response: result, rows } : { request: current.request, response: result, get rows () { return text.rows } }
-      const count = outcome.rawRows?.count ?? rows.length
+      const count = raw?.count ?? rows.length
+      if (text !== undefined && raw?.wrapped !== undefined) {
+        Object.defineProperty(raw.wrapped.rest, raw.wrapped.selector, { get: () => text.rows, enumerable: true, configurable: true })
+      }
+      const view: PageView = raw === undefined || text === undefined
+        ? { request: current.request, response: result, rows }
+        : { request: current.request, response: result, get rows () { return text.rows }, count, last: () => raw.row(count - 1) }
       const pageOf = (state: ResumeState | null, ended: boolean): Page => {
         if (text === undefined) return { rows, state, progress: progress(ended) }
         text.state = state

@@ -147,3 +147,53 @@ t.test('lazyPage: text until its rows are read; then objects only, whoever holds
   t.equal(rawRowsOf(assigned), undefined, 'assigned rows replace the text')
   t.same(assigned.rows, [{ id: 3 }])
 })
+
+t.test('scanRows with a selector: the rows under one member of an object, the other members parsed as the rest', async (t) => {
+  const next = random(23)
+  for (let page = 0; page < 200; page++) {
+    const rows = Array.from({ length: Math.floor(next() * 4) }, () => object(next, 0))
+    const before = object(next, 1)
+    const after = object(next, 1)
+    delete before.data
+    delete after.data
+    const body = { ...before, data: rows, ...after }
+    const text = JSON.stringify(body)
+    const raw = scanRows(text, ['id'], 'data')
+    const escapedMember = Object.keys(body).some((key) => JSON.stringify(key).includes('\\'))
+    const escapedKey = rows.some((row) => Object.keys(row).some((key) => JSON.stringify(key).includes('\\')))
+    if (escapedMember || escapedKey) { t.equal(raw, undefined, `page ${page}: an escaped key`); continue }
+    if (raw === undefined) { t.fail(`page ${page} refused: ${JSON.stringify(text)}`); continue }
+    t.same(sliced(raw), rows, `page ${page}: rows`)
+    const rest: Row = { ...body }
+    delete rest.data
+    t.same(raw.wrapped?.rest, rest, `page ${page}: the rest of the body`)
+    t.same(raw.parse(), rows, `page ${page}: parse()`)
+    t.same(raw.row(raw.count - 1), rows.at(-1), `page ${page}: the last row alone`)
+  }
+  const refused = ['[{}]', '{}', '{"data":{}}', '{"data":[1]}', '{"data":null}', '{"other":[]}', '{"data":[],"data":[]}', '{"d\\u0061ta":[{}]}',
+    '{"data":[{}],}', '{"data":[{}]}x', '{ "data":[{}]}', '{"data":[{}] }', '{"x":1,"data":[{"a":1,}]}', '{"x":tru,"data":[]}']
+  for (const text of refused) t.equal(scanRows(text, [], 'data'), undefined, JSON.stringify(text))
+  t.same(scanRows('{"has_more":true,"data":[]}', [], 'data')?.wrapped?.rest, { has_more: true }, 'an empty page')
+})
+
+t.test('scanRows with a selector never accepts text JSON.parse refuses (random mutations)', async (t) => {
+  const next = random(29)
+  const alphabet = '{}[]",:\\ 0123456789.eE+-truefalsndat\nx\u0001'
+  let accepted = 0
+  for (let round = 0; round < 3000; round++) {
+    let text = JSON.stringify({ object: 'list', data: Array.from({ length: 1 + Math.floor(next() * 2) }, () => object(next, 0)), has_more: next() < 0.5 })
+    const at = Math.floor(next() * text.length)
+    const ch = alphabet[Math.floor(next() * alphabet.length)] as string
+    const kind = next()
+    text = kind < 0.33 ? text.slice(0, at) + text.slice(at + 1) : kind < 0.66 ? text.slice(0, at) + ch + text.slice(at) : text.slice(0, at) + ch + text.slice(at + 1)
+    const raw = scanRows(text, [], 'data')
+    if (raw === undefined) continue
+    accepted++
+    let parsed: Row
+    try { parsed = JSON.parse(text) as Row } catch { t.fail(`accepted invalid JSON: ${JSON.stringify(text)}`); continue }
+    const rest: Row = { ...parsed }
+    delete rest.data
+    if (JSON.stringify(sliced(raw)) !== JSON.stringify(parsed.data) || JSON.stringify(raw.wrapped?.rest) !== JSON.stringify(rest)) t.fail(`accepted with another meaning: ${JSON.stringify(text)}`)
+  }
+  t.ok(accepted > 100, `some mutations stay valid and are accepted (${accepted})`)
+})

@@ -22,7 +22,7 @@ async function linkFake (): Promise<RestFake> {
       const next: Record<string, string> = page * 2 < ISSUES.length ? { link: `<${fake?.url}${req.path}?page=${page + 1}>; rel="next"` } : {}
       return req.params.repo === 'pretty' ? { headers: next, text: JSON.stringify(rows, null, 2) } : { headers: next, json: rows }
     },
-    'GET /wrapped': () => ({ json: { items: ISSUES } }),
+    'GET /wrapped': () => ({ json: { count: ISSUES.length, items: ISSUES, meta: { items: ISSUES } } }),
     'GET /truncated': () => ({ text: '[{"id":1},{"id":' }),
     'GET /repos': () => ({ json: [{ full_name: 'octo/a' }, { full_name: 'octo/b' }] })
   })
@@ -72,13 +72,34 @@ t.test('parsed as before: a pretty-printed page, added fields, a selector, a pag
   t.same(textOf(await both(t, fake, { ...issues, addFields: { author: 'user.login' } }, statics)).slice(0, 3), [false, false, false], 'addFields')
   t.same(textOf(await both(t, fake, issues, { ...statics, incremental: { field: 'user.id' } })).slice(0, 3), [false, false, false], 'a watermark on a nested field')
   t.same(textOf(await both(t, fake, { ...issues, removeFields: ['user'] }, statics)).slice(0, 3), [false, false, false], 'removeFields')
-  const wrapped: Endpoint = { name: 'wrapped', primaryKeys: ['id'], path: '/wrapped', paginator: { type: 'single_page' }, dataSelector: 'items' }
-  t.same(textOf(await both(t, fake, wrapped, {})), [false], 'a data selector')
-  const single: Endpoint = { name: 'single', primaryKeys: ['id'], path: '/repos/octo/{repo}/issues', paginator: { type: 'single_page' } }
-  t.same(textOf(await both(t, fake, single, { pathParams: { repo: 'a' } })), [false], 'a paginator that is not headers-only')
+  const nested: Endpoint = { name: 'nested', primaryKeys: ['id'], path: '/wrapped', paginator: { type: 'single_page' }, dataSelector: 'meta.items', dataSelectorRequired: false }
+  t.same(textOf(await both(t, fake, nested, {})), [false], 'a data selector deeper than one member')
+  const missing: Endpoint = { name: 'missing', primaryKeys: ['id'], path: '/wrapped', paginator: { type: 'single_page' }, dataSelector: 'data', dataSelectorRequired: false }
+  t.same(textOf(await both(t, fake, missing, {})), [false], 'a body without the member')
   const repositories: Endpoint = { name: 'repositories', primaryKeys: ['full_name'], path: '/repos', paginator: { type: 'link_header' } }
   const pages = await both(t, fake, issues, { catalog: [repositories] })
   t.same(textOf(pages), [true, true, true, true, true, true, false], 'children of catalog parents stay text (the final page has no rows)')
+})
+
+t.test('wrapped pages stay text: rows under one member, the rest of the body read by the paginator (Stripe-style has_more and last id)', async (t) => {
+  const fake = await linkFake()
+  t.teardown(async () => { await fake.close() })
+  const wrapped: Endpoint = { name: 'wrapped', primaryKeys: ['id'], path: '/wrapped', paginator: { type: 'single_page' }, dataSelector: 'items' }
+  t.same(textOf(await both(t, fake, wrapped, {})), [true], 'one member')
+  const single: Endpoint = { name: 'single', primaryKeys: ['id'], path: '/repos/octo/{repo}/issues', paginator: { type: 'single_page' } }
+  t.same(textOf(await both(t, fake, single, { pathParams: { repo: 'a' } })), [true], 'a paginator that reads the body')
+  const stripe = await startRestFake({
+    'GET /v1/charges': (req) => {
+      const after = req.query.get('starting_after')
+      const from = after === null ? 0 : ISSUES.findIndex((i) => String(i.id) === after) + 1
+      return { json: { object: 'list', url: '/v1/charges', data: ISSUES.slice(from, from + 2), has_more: from + 2 < ISSUES.length } }
+    }
+  })
+  t.teardown(async () => { await stripe.close() })
+  const charges: Endpoint = { name: 'charges', primaryKeys: ['id'], path: '/v1/charges', dataSelector: 'data', paginator: { type: 'last_record_cursor', param: 'starting_after', recordField: 'id', hasMorePath: 'has_more' } }
+  t.same(textOf(await both(t, stripe, charges, {})), [true, true, true], 'has_more from the rest of the body, the cursor from the last row alone')
+  const byBody: Endpoint = { ...charges, name: 'by_body', paginator: { type: 'expression', cursorValue: "{{ response.data[-1].id if response.has_more else '' }}", inject: 'query', param: 'starting_after' } }
+  t.same(textOf(await both(t, stripe, byBody, {})), [false, false, false], 'a paginator reading the rows through the body parses the page')
 })
 
 t.test('a truncated body on a text loop fails as before: retried, then a typed error', async (t) => {

@@ -18,6 +18,7 @@ import { klaviyoSource } from '../../src/sources/klaviyo/source.js'
 import type { PipelineInputs, SourceContext } from '../../src/sources/types.js'
 import { matchesShape } from '../helpers/shapes.js'
 import { REVISION_PATTERN, startFakeKlaviyo, type FakeKlaviyo, type LoggedRequest, type Resource } from '../fakes/klaviyo.js'
+import { textPagesAgree } from '../helpers/source-sync.js'
 
 const checkLine = Compile(SyncLineSchema)
 const ENDPOINTS = KLAVIYO_ENDPOINTS.map((e) => ({ ...KLAVIYO_DEFAULTS, ...e })) as unknown as readonly Endpoint[]
@@ -374,4 +375,9 @@ t.test('incremental sync through the route: the watermark is the max updated; th
   const second = await sync({ schema: 'profiles', sync_type: 'incremental', incremental_field: 'updated', last_value: first.terminal?.last_value })
   t.equal(since(mark)[0]?.query.filter, `greater-than(updated,${new Date(time(max)).toISOString().replace(/\.\d{3}Z$/, 'Z')})`)
   t.equal(second.records.length, 0, 'nothing changed since')
+})
+
+t.test('text pages: JSON:API rows are flattened, so every table is parsed and writes the same record lines', async (t) => {
+  const counts = await textPagesAgree(t, klaviyoSource, { api_key: fake.key }, services, fake.url)
+  t.ok(Object.keys(counts).length > 0)
 })

@@ -18,6 +18,7 @@ import { SENTRY_BUDGET, sentrySource } from '../../src/sources/sentry/source.js'
 import type { PipelineInputs, SourceContext } from '../../src/sources/types.js'
 import { startFakeSentry, type FakeOrg, type FakeSentry } from '../fakes/sentry.js'
 import { matchesShape } from '../helpers/shapes.js'
+import { textPagesAgree } from '../helpers/source-sync.js'
 
 const checkLine = Compile(SyncLineSchema)
 const DAY = 86_400_000
@@ -333,4 +334,9 @@ t.test('resuming from any state line of a fan-out sync yields exactly the rest o
     const rest = await sync({ schema: 'project_events', resume_state: state })
     t.same(rest.records.map((r) => `${String(r.project_id)}#${String(r.id)}`), ids.slice(rows), `resume after ${rows} rows`)
   }
+})
+
+t.test('text pages: every table writes the same record lines from the upstream text', async (t) => {
+  const counts = await textPagesAgree(t, sentrySource, config(), services, fake.url)
+  t.ok(Object.values(counts).some((n) => n > 0), `tables with text pages (${JSON.stringify(counts)})`)
 })

@@ -12,6 +12,8 @@ import type { Row } from '../../src/engine/types.js'
 import { createEngineServices, type EngineServices } from '../../src/engine/services.js'
 import { SyncLineSchema } from '../../src/sync/lines.js'
 import { STRIPE_ENDPOINTS } from '../../src/sources/stripe/settings.js'
+import { stripeSource } from '../../src/sources/stripe/source.js'
+import { textPagesAgree } from '../helpers/source-sync.js'
 import {
   CONNECTED_ACCOUNT, FAKE_RESTRICTED_KEY, FAKE_SECRET_KEY, RESOURCES, startFakeStripe, stripeError, type FakeStripe, type StripeObject, type StripeTable
 } from '../fakes/stripe.js'
@@ -261,4 +263,9 @@ t.test('the fake follows the documented contract: limits, unknown params, basic 
   t.same(before.body.data.map((o: { id: string }) => o.id), page.body.data.slice(0, 2).map((o: { id: string }) => o.id))
   const tie = fake.objects('customers').find((o, i, all) => i > 0 && all[i - 1]?.created === o.created)
   t.ok(tie, 'some objects share a created second')
+})
+
+t.test('text pages: every table writes the same record lines from the upstream text (wrapped in data, has_more and the last id read off it)', async (t) => {
+  const counts = await textPagesAgree(t, stripeSource, { stripe_secret_key: FAKE_SECRET_KEY }, services, fake.url)
+  t.ok(Object.values(counts).every((n) => n > 0), `every table has text pages (${JSON.stringify(counts)})`)
 })

@@ -16,7 +16,7 @@ import { TYPEFORM_ENDPOINTS } from '../../src/sources/typeform/settings.js'
 import { typeformSource } from '../../src/sources/typeform/source.js'
 import type { AnySource } from '../../src/sources/types.js'
 import { FAKE_TYPEFORM_TOKEN, READ_SCOPES, startFakeTypeform, type FakeAccount, type FakeTypeform } from '../fakes/typeform.js'
-import { matchesShape, pullTable, syncTable, type PullInputs, type SyncResult } from '../helpers/source-sync.js'
+import { matchesShape, pullTable, syncTable, textPagesAgree, type PullInputs, type SyncResult } from '../helpers/source-sync.js'
 import { SCALED_WINDOW_MS, scaledTypeformSource } from './typeform-scaled.js'
 
 const checkLine = Compile(SyncLineSchema)
@@ -332,4 +332,9 @@ t.test('incremental sync through the route: the watermark is the max submitted_a
   t.ok(firstPages.every((r) => r.query.since === String(Date.parse(String(maxSubmitted)) / 1000)))
   t.ok(second.records.length >= 1 && second.records.every((r) => String(r.submitted_at) >= String(maxSubmitted)), 'only the newest rows (since is inclusive)')
   t.equal(second.records.length, 1)
+})
+
+t.test('text pages: every table writes the same record lines from the upstream text where it can', async (t) => {
+  const counts = await textPagesAgree(t, typeformSource, config(), services, fake.url)
+  t.ok(Object.keys(counts).length > 0, `text pages by table (${JSON.stringify(counts)})`)
 })

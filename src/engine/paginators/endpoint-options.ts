@@ -6,7 +6,7 @@
 import type { Endpoint } from '../declarations.js'
 import type { RequestSpec } from '../types.js'
 import { createPaginator } from './index.js'
-import type { Paginator } from './types.js'
+import { rowCountOf, type Paginator } from './types.js'
 
 function withoutParams (request: RequestSpec, names: ReadonlySet<string>): RequestSpec {
   const params = request.params
@@ -23,7 +23,7 @@ export function endpointPaginator (endpoint: Endpoint): Paginator {
   return {
     first: paginator.first,
     next (page) {
-      if (shortBelow !== undefined && page.rows.length < shortBelow) return []
+      if (shortBelow !== undefined && rowCountOf(page) < shortBelow) return []
       const next = paginator.next(page)
       return dropped.size === 0 ? next : next.map((request) => withoutParams(request, dropped))
     },

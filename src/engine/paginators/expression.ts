@@ -7,7 +7,7 @@ import type { ExpressionPaginatorSchema } from '../declarations.js'
 import { compiledTemplate, truthy } from '../interpolation/index.js'
 import type { RequestSpec } from '../types.js'
 import { parseLinkHeader } from './link-header.js'
-import { followUrl, withParam, type Paginator, type PageView } from './types.js'
+import { followUrl, lastRowOf, rowCountOf, withParam, type Paginator, type PageView } from './types.js'
 
 type Decl = Static<typeof ExpressionPaginatorSchema>
 
@@ -49,7 +49,7 @@ export function expressionPaginator (decl: Decl): Paginator {
         headers: headersView(response.headers),
         last_page_token_value: sent,
         next_page_token: sent === undefined ? undefined : { next_page_token: sent },
-        ...(headersOnly ? {} : { response: response.body, last_record: page.rows[page.rows.length - 1], last_page_size: page.rows.length })
+        ...(headersOnly ? {} : { response: response.body, last_record: lastRowOf(page), last_page_size: rowCountOf(page) })
       }
       if (stop !== undefined && truthy(stop.evaluate(context))) return []
       const token = cursor.evaluate(context)

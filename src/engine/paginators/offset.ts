@@ -5,7 +5,7 @@
 import type { Static } from 'typebox'
 import type { OffsetPaginatorSchema } from '../declarations.js'
 import { getPath } from '../select.js'
-import { countOf, KNOWN_RUN_MAX, withParam, type Paginator } from './types.js'
+import { countOf, KNOWN_RUN_MAX, rowCountOf, withParam, type Paginator } from './types.js'
 
 function readTotal (decl: Static<typeof OffsetPaginatorSchema>, body: unknown, headers: Record<string, string>): number | undefined {
   return countOf(decl.totalHeader !== undefined ? headers[decl.totalHeader.toLowerCase()] : decl.totalPath !== undefined ? getPath(body, decl.totalPath) : undefined)
@@ -18,11 +18,12 @@ export function offsetPaginator (decl: Static<typeof OffsetPaginatorSchema>): Pa
   }
   return {
     first: (request) => withParam(withParam(request, decl.offsetParam, offsetOf(request.params)), decl.limitParam, decl.limit),
-    next ({ request, response, rows }) {
+    next (page) {
+      const { request, response } = page
       const total = readTotal(decl, response.body, response.headers)
       const offset = offsetOf(request.params)
       const end = Math.min(total ?? Number.POSITIVE_INFINITY, decl.maxOffset === undefined ? Number.POSITIVE_INFINITY : decl.maxOffset + 1)
-      if (total === undefined && rows.length < decl.limit) return []
+      if (total === undefined && rowCountOf(page) < decl.limit) return []
       const out = []
       for (let next = offset + decl.limit; next < end && out.length < (total === undefined ? 1 : KNOWN_RUN_MAX); next += decl.limit) {
         out.push(withParam(request, decl.offsetParam, next))

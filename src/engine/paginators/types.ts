@@ -11,6 +11,20 @@ export interface PageView {
   request: RequestSpec
   response: HttpResult
   rows: readonly Row[]
+  /** The page's row count, where known without reading `rows` (a text page, raw-rows.ts). */
+  count?: number
+  /** The page's last row, read alone (a text page parses that row only). */
+  last?: () => Row | undefined
+}
+
+/** How many rows the page holds (without parsing a text page). */
+export function rowCountOf (page: PageView): number {
+  return page.count ?? page.rows.length
+}
+
+/** The page's last row (a text page parses it alone). */
+export function lastRowOf (page: PageView): Row | undefined {
+  return page.last !== undefined ? page.last() : page.rows[page.rows.length - 1]
 }
 
 /** What a response says about the whole resource, where the declaration names it; absent: not stated. */
