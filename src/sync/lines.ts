@@ -37,7 +37,11 @@ export const SchemaLineSchema = Type.Object({
 
 export const RecordLineSchema = Type.Object({
   type: Type.Literal('record'),
-  data: Type.Record(Type.String(), Type.Unknown())
+  data: Type.Record(Type.String(), Type.Unknown(), {
+    description: 'One row: the object the API sent, with the declared columns (fan-out parents, added fields) after its own. ' +
+      'Pages that allow it are written from the API\'s own JSON text, so their numbers keep the digits the API sent (an integer beyond 2^53 is not rounded); ' +
+      'other pages pass numbers through a double.'
+  })
 }, { title: 'SyncRecordLine', additionalProperties: false })
 
 export const ProgressSchema = Type.Object({
