@@ -16,7 +16,7 @@ import { decodeRequest } from './request-state.js'
 import { paginate } from './run.js'
 import type { InFlightPool } from './in-flight-pool.js'
 import { isSliceState, timeWindowPages, windowRangeOf } from './time-windows.js'
-import { getPath } from './select.js'
+import { getPath, isSelfPath } from './select.js'
 import type { Page, PagesOptions, RequestSpec, ResumeState, Row } from './types.js'
 
 /** Pages fetched ahead of the consumer. */
@@ -206,7 +206,7 @@ export async function * endpointPagesForRun (rt: ClientRuntime, endpoint: Endpoi
   const ctx: Context = { rt, options, signal: runSignal, lookahead, knownPagesConcurrency, knownPagesPool: limits.knownPagesPool }
   // Text pages only where nothing here changes the rows, and the incremental field can be read off the text.
   const watched = options.incremental?.field
-  if (options.rowsAsText === true && added.length === 0 && removed === null && (watched === undefined || (watched !== '' && watched !== '$' && !watched.includes('.')))) {
+  if (options.rowsAsText === true && added.length === 0 && removed === null && (watched === undefined || (!isSelfPath(watched) && !watched.includes('.')))) {
     ctx.rawFields = watched === undefined ? [] : [watched]
   }
   const source = new LookAhead(endpointPages(ctx, endpoint, options.resumeState ?? null, target), Math.max(1, lookahead - 1))

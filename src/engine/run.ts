@@ -17,7 +17,7 @@ import { redactUrl } from './redact.js'
 import { encodeRequest } from './request-state.js'
 import { lazyPage } from './raw-rows.js'
 import { createRowFlattener } from './row-flatten.js'
-import { selectRows } from './select.js'
+import { isSelfPath, selectRows } from './select.js'
 import type { PageView } from './paginators/types.js'
 import type { HttpResult, Page, PageProgress, RequestSpec, ResumeState, Row } from './types.js'
 
@@ -74,9 +74,9 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
   // Text pages where the rows are the body or one member of it, the paginator needs no more of them than
   // a text page gives (the rest of the body, the row count, the last row), and no row is flattened,
   // compared with a watermark or matched by a response action.
-  const selector = endpoint.dataSelector === undefined || endpoint.dataSelector === '' || endpoint.dataSelector === '$' ? undefined : endpoint.dataSelector
+  const selector = isSelfPath(endpoint.dataSelector) ? undefined : endpoint.dataSelector
   const rawRows = input.rawFields !== undefined && (selector === undefined || /^[^.*]+$/.test(selector)) &&
-    takesTextPages(endpoint.paginator, paginator, selector !== undefined) && flatten === undefined && input.stopBefore === undefined && !(endpoint.responseActions ?? []).some((a) => a.jsonField !== undefined)
+    takesTextPages(paginator, selector !== undefined) && flatten === undefined && input.stopBefore === undefined && !(endpoint.responseActions ?? []).some((a) => a.jsonField !== undefined)
     ? { fields: input.rawFields, ...(selector === undefined ? {} : { selector }) }
     : undefined
   // A descending walk that stops at the watermark usually ends within a page or two: a known run fetched

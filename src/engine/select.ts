@@ -2,9 +2,14 @@
 import { UpstreamResponseError } from '../errors.js'
 import type { Row } from './types.js'
 
+/** Whether a path names the value itself: none, '' or '$'. */
+export function isSelfPath (path: string | undefined): path is undefined | '' | '$' {
+  return path === undefined || path === '' || path === '$'
+}
+
 /** Value at a dotted path (`links.next`, `items.0.id`); '' or '$' is the value itself. */
 export function getPath (value: unknown, path: string | undefined): unknown {
-  if (path === undefined || path === '' || path === '$') return value
+  if (isSelfPath(path)) return value
   let current: unknown = value
   for (const key of path.split('.')) {
     if (current === null || typeof current !== 'object') return undefined
@@ -42,7 +47,7 @@ function isRecord (value: unknown): value is Row {
  */
 export function selectRows (body: unknown, selector: string | undefined, required: boolean, url: string): Row[] {
   const selected = selector !== undefined && selector.split('.').includes('*') ? wildcard(body, selector.split('.')) : getPath(body, selector)
-  if (selected === undefined && selector !== undefined && selector !== '' && selector !== '$') {
+  if (selected === undefined && !isSelfPath(selector)) {
     if (required) throw new UpstreamResponseError(`Response from ${url} has no "${selector}" field.`, url)
     return []
   }

@@ -4,7 +4,7 @@
  * as objects give the rows a parsed run gives, and that everything else is parsed as before.
  */
 import t, { type Test } from 'tap'
-import type { Endpoint } from '../../src/engine/declarations.js'
+import type { Endpoint, PaginatorDecl } from '../../src/engine/declarations.js'
 import { rawRowsOf } from '../../src/engine/raw-rows.js'
 import type { Page, PagesOptions, RestClient } from '../../src/engine/types.js'
 import { startRestFake, type RestFake } from '../fakes/rest-fake.js'
@@ -109,4 +109,28 @@ t.test('a truncated body on a text loop fails as before: retried, then a typed e
   const truncated: Endpoint = { name: 'truncated', primaryKeys: ['id'], path: '/truncated', paginator: { type: 'link_header' } }
   await t.rejects(collect(client.pages(truncated, { rowsAsText: true })), { name: 'UpstreamResponseError' })
   t.ok(fake.hits('/truncated').length >= 2, 'retried as invalid JSON')
+})
+
+t.test('takesTextPages: what each paginator reads of the body decides which text pages it takes', async (t) => {
+  const { createPaginator, takesTextPages } = await import('../../src/engine/paginators/index.js')
+  const cases: Array<[PaginatorDecl, bare: boolean, wrapped: boolean]> = [
+    [{ type: 'single_page' }, true, true],
+    [{ type: 'link_header' }, true, true],
+    [{ type: 'next_url', path: 'links.next' }, false, true],
+    [{ type: 'cursor', cursorHeader: 'x-next', param: 'after' }, true, true],
+    [{ type: 'cursor', cursorPath: 'next', param: 'after' }, false, true],
+    [{ type: 'cursor', param: 'after' }, false, false],
+    [{ type: 'last_record_cursor', recordField: 'id', param: 'starting_after' }, true, true],
+    [{ type: 'last_record_cursor', recordField: 'id', param: 'starting_after', hasMorePath: 'has_more' }, false, true],
+    [{ type: 'offset', offsetParam: 'offset', limitParam: 'limit', limit: 10 }, true, true],
+    [{ type: 'offset', offsetParam: 'offset', limitParam: 'limit', limit: 10, totalPath: 'total' }, false, true],
+    [{ type: 'page_number', pageParam: 'page' }, true, true],
+    [{ type: 'page_number', pageParam: 'page', totalPagesPath: 'page_count' }, false, true],
+    [{ type: 'expression', cursorValue: "{{ headers['link']['next']['url'] }}", inject: 'url' }, true, true],
+    [{ type: 'expression', cursorValue: '{{ response.next }}', inject: 'query', param: 'c' }, false, false]
+  ]
+  for (const [decl, bare, wrapped] of cases) {
+    const paginator = createPaginator(decl)
+    t.same([takesTextPages(paginator, false), takesTextPages(paginator, true)], [bare, wrapped], JSON.stringify(decl))
+  }
 })

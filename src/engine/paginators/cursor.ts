@@ -2,11 +2,13 @@
 import type { Static } from 'typebox'
 import type { CursorPaginatorSchema } from '../declarations.js'
 import { getPath } from '../select.js'
-import { rowTotalAt, truthy, withParam, type Paginator } from './types.js'
+import { bodyAccessOf, rowTotalAt, truthy, withParam, type Paginator } from './types.js'
 
 export function cursorPaginator (decl: Static<typeof CursorPaginatorSchema>): Paginator {
   return {
     first: (request) => request,
+    // Without a header or a path, the cursor is the body itself (getPath of no path).
+    ...(decl.cursorHeader === undefined && decl.cursorPath === undefined ? {} : { bodyAccess: bodyAccessOf(decl.cursorHeader === undefined ? decl.cursorPath : undefined, decl.hasMorePath, decl.totalRowsPath) }),
     next ({ request, response }) {
       if (decl.hasMorePath !== undefined && !truthy(getPath(response.body, decl.hasMorePath))) return []
       const cursor = decl.cursorHeader !== undefined

@@ -28,6 +28,7 @@ export function endpointPaginator (endpoint: Endpoint): Paginator {
       return dropped.size === 0 ? next : next.map((request) => withoutParams(request, dropped))
     },
     ...(paginator.totals === undefined ? {} : { totals: paginator.totals }),
+    ...(paginator.bodyAccess === undefined ? {} : { bodyAccess: paginator.bodyAccess }),
     // A short-page stop needs the rows, so such a walk cannot be pipelined on headers alone.
     ...(paginator.headersOnly === true && shortBelow === undefined ? { headersOnly: true } : {})
   }

@@ -36,11 +36,12 @@ export function expressionPaginator (decl: Decl): Paginator {
   const cursor = compiledTemplate(decl.cursorValue)
   const stop = decl.stopCondition === undefined ? undefined : compiledTemplate(decl.stopCondition)
   // Expressions that read only headers (a Link header's next URL) let the engine ask for the next page
-  // before the body is parsed, and keep the body as text (raw-rows.ts).
+  // before the body is parsed, and keep the body as text (raw-rows.ts). Any other expression may read
+  // the whole body (expressions see own data properties only, never a text page's rows member).
   const headersOnly = ![cursor, stop].some((template) => template !== undefined && BODY_NAMES.some((name) => template.names.has(name)))
   return {
     first: (request) => request,
-    ...(headersOnly ? { headersOnly: true } : {}),
+    ...(headersOnly ? { headersOnly: true, bodyAccess: 'none' as const } : {}),
     next (page: PageView) {
       const { request, response } = page
       const sent = tokenSent(decl, request)

@@ -14,18 +14,13 @@ export type { Paginator, PageView } from './types.js'
 export { parseLinkHeader } from './link-header.js'
 
 /**
- * Whether pages kept as text (raw-rows.ts) give this paginator all it reads. `wrapped`: the rows are one
- * member of the body, and the paginator sees the rest of it (the rows' member parses the page when
- * read). A paginator that reads headers only needs nothing of the body; the others read the body through
- * `getPath`, the row count and the last row — except on a bare array, where the body is the rows
- * themselves, so only those with no body path declared. Expressions see own data properties only, so
- * one that reads the body is never given a text page.
+ * Whether pages kept as text (raw-rows.ts) give this paginator all it reads (`Paginator.bodyAccess`).
+ * `wrapped`: the rows are one member of the body, and the paginator sees the rest of it, the rows'
+ * member parsing the page when `getPath` reaches it. On a bare array the body is the rows themselves,
+ * so only a paginator that reads nothing of the body takes text pages.
  */
-export function takesTextPages (decl: PaginatorDecl, paginator: Paginator, wrapped: boolean): boolean {
-  if (paginator.headersOnly === true) return true
-  if (decl.type === 'expression') return false
-  if (wrapped) return true
-  return decl.type !== 'next_url' && !Object.entries(decl).some(([key, value]) => key.endsWith('Path') && value !== undefined)
+export function takesTextPages (paginator: Paginator, wrapped: boolean): boolean {
+  return paginator.bodyAccess === 'none' || (wrapped && paginator.bodyAccess === 'paths')
 }
 
 export function createPaginator (decl: PaginatorDecl): Paginator {

@@ -2,11 +2,12 @@
 import type { Static } from 'typebox'
 import type { LastRecordCursorPaginatorSchema } from '../declarations.js'
 import { getPath } from '../select.js'
-import { lastRowOf, rowTotalAt, truthy, withParam, type Paginator } from './types.js'
+import { bodyAccessOf, lastRowOf, rowTotalAt, truthy, withParam, type Paginator } from './types.js'
 
 export function lastRecordCursorPaginator (decl: Static<typeof LastRecordCursorPaginatorSchema>): Paginator {
   return {
     first: (request) => request,
+    bodyAccess: bodyAccessOf(decl.hasMorePath, decl.totalRowsPath),
     next (page) {
       const { request, response } = page
       if (decl.hasMorePath !== undefined && !truthy(getPath(response.body, decl.hasMorePath))) return []

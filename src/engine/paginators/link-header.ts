@@ -110,6 +110,7 @@ export function linkHeaderPaginator (decl: Static<typeof LinkHeaderPaginatorSche
   return {
     first: (request) => request,
     headersOnly: true,
+    bodyAccess: 'none',
     next ({ request, response }) {
       const links = linksOf(response.headers.link)
       const link = links.find((l) => hasRel(l, rel))

@@ -7,6 +7,7 @@ import { followUrl, rowTotalAt, truthy, type Paginator } from './types.js'
 export function nextUrlPaginator (decl: Static<typeof NextUrlPaginatorSchema>): Paginator {
   return {
     first: (request) => request,
+    bodyAccess: 'paths',
     next ({ request, response }) {
       if (decl.hasMorePath !== undefined && !truthy(getPath(response.body, decl.hasMorePath))) return []
       const next = getPath(response.body, decl.path)

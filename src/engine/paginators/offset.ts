@@ -5,7 +5,7 @@
 import type { Static } from 'typebox'
 import type { OffsetPaginatorSchema } from '../declarations.js'
 import { getPath } from '../select.js'
-import { countOf, KNOWN_RUN_MAX, rowCountOf, withParam, type Paginator } from './types.js'
+import { bodyAccessOf, countOf, KNOWN_RUN_MAX, rowCountOf, withParam, type Paginator } from './types.js'
 
 function readTotal (decl: Static<typeof OffsetPaginatorSchema>, body: unknown, headers: Record<string, string>): number | undefined {
   return countOf(decl.totalHeader !== undefined ? headers[decl.totalHeader.toLowerCase()] : decl.totalPath !== undefined ? getPath(body, decl.totalPath) : undefined)
@@ -18,6 +18,7 @@ export function offsetPaginator (decl: Static<typeof OffsetPaginatorSchema>): Pa
   }
   return {
     first: (request) => withParam(withParam(request, decl.offsetParam, offsetOf(request.params)), decl.limitParam, decl.limit),
+    bodyAccess: bodyAccessOf(decl.totalPath),
     next (page) {
       const { request, response } = page
       const total = readTotal(decl, response.body, response.headers)

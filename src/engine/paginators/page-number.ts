@@ -5,7 +5,7 @@
 import type { Static } from 'typebox'
 import type { PageNumberPaginatorSchema } from '../declarations.js'
 import { getPath } from '../select.js'
-import { countOf, KNOWN_RUN_MAX, withParam, type Paginator } from './types.js'
+import { bodyAccessOf, countOf, KNOWN_RUN_MAX, withParam, type Paginator } from './types.js'
 
 export function pageNumberPaginator (decl: Static<typeof PageNumberPaginatorSchema>): Paginator {
   const base = decl.basePage ?? 1
@@ -15,6 +15,7 @@ export function pageNumberPaginator (decl: Static<typeof PageNumberPaginatorSche
   }
   return {
     first: (request) => withParam(request, decl.pageParam, pageOf(request.params)),
+    bodyAccess: bodyAccessOf(decl.totalPagesPath, decl.totalRowsPath),
     next ({ request, response }) {
       const page = pageOf(request.params)
       const totalPages = decl.totalPagesPath === undefined ? undefined : countOf(getPath(response.body, decl.totalPagesPath))

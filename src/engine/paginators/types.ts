@@ -44,6 +44,17 @@ export interface Paginator {
    * meanwhile, and keep the body as text (raw-rows.ts). Reading `rows` still works (it parses them).
    */
   headersOnly?: boolean
+  /**
+   * What `next` and `totals` read of the body besides the rows' count and last row (`rowCountOf`,
+   * `lastRowOf`): `none`, `paths` (values at declared paths, through `getPath`) or, when absent,
+   * anything. It decides which text pages (raw-rows.ts) give the paginator all it reads.
+   */
+  bodyAccess?: 'none' | 'paths'
+}
+
+/** `paths` when any of the declared body paths is set, else `none`. */
+export function bodyAccessOf (...paths: Array<string | undefined>): 'none' | 'paths' {
+  return paths.some((path) => path !== undefined) ? 'paths' : 'none'
 }
 
 /** Longest run of known pages returned at once. */
