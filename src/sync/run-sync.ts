@@ -11,7 +11,7 @@ import { createWatermarkTracker, rawRowsOf, type WatermarkTracker } from '../eng
 import type { EngineEvent, Page } from '../engine/types.js'
 import type { AnySource, SourceResponse } from '../sources/types.js'
 import { errorLineFor } from './error-line.js'
-import type { EndLine, ErrorLine, LogLine, SchemaLine } from './lines.js'
+import type { EndLine, ErrorLine, LogLine, SchemaLine, StateLine } from './lines.js'
 import type { NdjsonWriter } from './ndjson-writer.js'
 import { PROGRESS_LOG_INTERVAL_MS, ProgressLog, progressOf } from './progress.js'
 import type { ResumeBinding, ResumeTokens, Watermarks } from './resume-state.js'
@@ -141,18 +141,20 @@ export async function streamSync (input: SyncStreamInput): Promise<SyncSummary> 
       const text = raw !== undefined && (tracker === null || watched !== undefined) ? raw : undefined
       const count = text?.count ?? page.rows.length
       const n = Math.min(count, room)
-      const written = text !== undefined ? null : n < count ? page.rows.slice(0, n) : page.rows
-      if (tracker !== null) {
-        if (written !== null) for (const row of written) tracker.observe(row)
-        else for (let i = 0; i < n; i++) tracker.observeValue(watched?.[i])
+      let write: (after?: StateLine) => Promise<void>
+      if (text !== undefined) {
+        if (tracker !== null) for (let i = 0; i < n; i++) tracker.observeValue(watched?.[i])
+        write = async (after) => { await writer.writeRawRecords(text, n, after) }
+      } else {
+        const written = n < count ? page.rows.slice(0, n) : page.rows
+        if (tracker !== null) for (const row of written) tracker.observe(row)
+        write = async (after) => { await writer.writeRecords(written, after) }
       }
       const whole = n === count
       // The page's records and its state line go out as one chunk.
       const state = whole && page.state !== null ? input.tokens.encode(binding, { engine: page.state, watermarks: watermarks() }) : null
       const progress = state === null ? null : progressOf(page, rows + n, pages)
-      const after = state === null || progress === null ? undefined : { type: 'state' as const, state, rows: progress.rows, progress }
-      if (written === null && text !== undefined) await writer.writeRawRecords(text, n, after)
-      else await writer.writeRecords(written ?? [], after)
+      await write(state === null || progress === null ? undefined : { type: 'state', state, rows: progress.rows, progress })
       if (writer.clientGone) throw run.signal.reason ?? new Error('client gone')
       rows += n
       input.onPage?.(n)
