@@ -279,46 +279,74 @@ export function scanRows (text: string, fields: readonly string[] = [], selector
   return new RawRows(text, Uint32Array.from(bounds), values, '', [], escapedKeys, { rest, selector })
 }
 
-const texts = new WeakMap<Page, RawRows>()
+/**
+ * Where a text page keeps its rows: a non-enumerable own slot, read by one shared accessor. A spread copy
+ * of the page (which reads `rows`, parsing them) has no slot, so no text form. Both choices keep the text
+ * out of places V8's young-generation collector treats as roots (bench/README.md, scenario 4): a WeakMap
+ * value stays alive there while its entry is in the table, dead key or not, and a getter written in an
+ * object literal is a new closure per page, which gives each page its own map (allocated old) holding it.
+ */
+const SLOT = Symbol('rows as text')
+interface TextSlot { raw: RawRows | undefined, rows: Row[] | undefined }
+type Slotted = Page & { [SLOT]?: TextSlot }
+
+const ROWS: PropertyDescriptor = {
+  get (this: Slotted): Row[] {
+    const slot = this[SLOT] as TextSlot
+    if (slot.rows === undefined) {
+      slot.rows = (slot.raw as RawRows).parse()
+      slot.raw = undefined
+    }
+    return slot.rows
+  },
+  set (this: Slotted, value: Row[]) {
+    const slot = this[SLOT] as TextSlot
+    slot.raw = undefined
+    slot.rows = value
+  },
+  enumerable: true,
+  configurable: true
+}
 
 /**
  * A page whose rows are `raw`: its `rows` are parsed on first read, and from then on `rawRowsOf` gives
  * nothing for it (whoever read them may change them).
  */
 export function lazyPage (raw: RawRows, state: ResumeState | null, progress?: PageProgress): Page {
-  let rows: Row[] | undefined
-  const page: Page = {
-    get rows () {
-      if (rows === undefined) {
-        texts.delete(page)
-        rows = raw.parse()
-      }
-      return rows
-    },
-    set rows (value: Row[]) {
-      texts.delete(page)
-      rows = value
-    },
-    state,
-    ...(progress === undefined ? {} : { progress })
-  }
-  texts.set(page, raw)
+  const page = {} as Slotted
+  Object.defineProperty(page, 'rows', ROWS)
+  Object.defineProperty(page, SLOT, { value: { raw, rows: undefined } })
+  page.state = state
+  if (progress !== undefined) page.progress = progress
   return page
+}
+
+const PAGE = Symbol('text page')
+const MEMBER: PropertyDescriptor = {
+  get (this: { [PAGE]: Page }): Row[] { return this[PAGE].rows },
+  enumerable: true,
+  configurable: true
+}
+
+/** A wrapped text page's body (`rest`): its member `name` reads the page's rows (parsing them), through one shared accessor. */
+export function exposeRows (rest: Row, name: string, page: Page): void {
+  Object.defineProperty(rest, PAGE, { value: page })
+  Object.defineProperty(rest, name, MEMBER)
 }
 
 /** The same rows (text or objects, as they are) with another state and progress. */
 export function restated (page: Page, state: ResumeState | null, progress?: PageProgress): Page {
-  const raw = texts.get(page)
+  const raw = rawRowsOf(page)
   if (raw !== undefined) return lazyPage(raw, state, progress)
   return progress === undefined ? { rows: page.rows, state } : { rows: page.rows, state, progress }
 }
 
 /** The page's rows as text, while nobody has read them as objects. */
 export function rawRowsOf (page: Page): RawRows | undefined {
-  return texts.get(page)
+  return (page as Slotted)[SLOT]?.raw
 }
 
 /** How many rows a page holds, without parsing a text page. */
 export function rowCount (page: Page): number {
-  return texts.get(page)?.count ?? page.rows.length
+  return rawRowsOf(page)?.count ?? page.rows.length
 }

@@ -15,7 +15,7 @@ import { endpointPaginator } from './paginators/endpoint-options.js'
 import { takesTextPages } from './paginators/index.js'
 import { redactUrl } from './redact.js'
 import { encodeRequest } from './request-state.js'
-import { lazyPage } from './raw-rows.js'
+import { exposeRows, lazyPage, type RawRows } from './raw-rows.js'
 import { createRowFlattener } from './row-flatten.js'
 import { isSelfPath, selectRows } from './select.js'
 import type { PageView } from './paginators/types.js'
@@ -60,6 +60,18 @@ export function requestKey (request: RequestSpec): string {
   }
   url.searchParams.sort()
   return createHash('sha1').update(JSON.stringify([request.method, url.href, request.json ?? null, request.headers ?? null])).digest('base64')
+}
+
+/**
+ * What the paginator sees of a text page: the rows parsed only if it reads them, the count and the last
+ * row off the text. A class, so the accessor is one function on the prototype: a getter written in an
+ * object literal is a new closure per page and gives each view its own map (raw-rows.ts, SLOT).
+ */
+class TextPageView implements PageView {
+  constructor (readonly request: RequestSpec, readonly response: HttpResult, private readonly page: Page, private readonly raw: RawRows) {}
+  get rows (): readonly Row[] { return this.page.rows }
+  get count (): number { return this.raw.count }
+  last (): Row | undefined { return this.raw.row(this.raw.count - 1) }
 }
 
 export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
@@ -145,12 +157,10 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
       const rows = text !== undefined ? [] : selectRows(result.body, endpoint.dataSelector, endpoint.dataSelectorRequired ?? true, redactUrl(result.url))
       if (flatten !== undefined) for (let i = 0; i < rows.length; i++) rows[i] = flatten(rows[i] as Row)
       const count = raw?.count ?? rows.length
-      if (text !== undefined && raw?.wrapped !== undefined) {
-        Object.defineProperty(raw.wrapped.rest, raw.wrapped.selector, { get: () => text.rows, enumerable: true, configurable: true })
-      }
+      if (text !== undefined && raw?.wrapped !== undefined) exposeRows(raw.wrapped.rest, raw.wrapped.selector, text)
       const view: PageView = raw === undefined || text === undefined
         ? { request: current.request, response: result, rows }
-        : { request: current.request, response: result, get rows () { return text.rows }, count, last: () => raw.row(count - 1) }
+        : new TextPageView(current.request, result, text, raw)
       const pageOf = (state: ResumeState | null, ended: boolean): Page => {
         if (text === undefined) return { rows, state, progress: progress(ended) }
         text.state = state
