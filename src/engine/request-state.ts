@@ -50,13 +50,30 @@ function paramsDelta (params: Params | undefined, first: Params | undefined): Pa
 
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b)
 
-/** The first request's URL with its params in the query, as prepareRequest sends them. */
+/** The first request's URL with its params in the query, as prepareRequest sends them (a new URL each call: callers may change it). */
 function effectiveUrl (first: RequestSpec): URL {
   const url = new URL(first.url)
   for (const [name, value] of Object.entries(first.params ?? {})) {
     if (value !== null && value !== undefined) url.searchParams.set(name, String(value))
   }
   return url
+}
+
+/**
+ * The first request's effective URL and its query as a map, kept per first request: a run encodes its
+ * next request on every page against the same first one. Read only.
+ */
+const firstQueries = new WeakMap<RequestSpec, { url: URL, query: Map<string, string[]> }>()
+function firstQuery (first: RequestSpec): { url: URL, query: Map<string, string[]> } {
+  let known = firstQueries.get(first)
+  if (known === undefined) {
+    const url = effectiveUrl(first)
+    const query = new Map<string, string[]>()
+    for (const [name, value] of url.searchParams) query.set(name, [...(query.get(name) ?? []), value])
+    known = { url, query }
+    firstQueries.set(first, known)
+  }
+  return known
 }
 
 function applyQuery (url: URL, changes: Readonly<Record<string, string | null>>): URL {
@@ -70,14 +87,14 @@ function applyQuery (url: URL, changes: Readonly<Record<string, string | null>>)
 
 /** Query changes that turn the first request's URL into `target` exactly, or undefined. */
 function queryChanges (target: string, first: RequestSpec): Record<string, string | null> | undefined {
-  let from: URL
+  let from: { url: URL, query: Map<string, string[]> }
   let to: URL
-  try { from = effectiveUrl(first); to = new URL(target) } catch { return undefined }
-  if (from.origin !== to.origin || from.pathname !== to.pathname) return undefined
+  try { from = firstQuery(first); to = new URL(target) } catch { return undefined }
+  if (from.url.origin !== to.origin || from.url.pathname !== to.pathname) return undefined
   const changes: Record<string, string | null> = {}
-  for (const name of new Set(from.searchParams.keys())) if (!to.searchParams.has(name)) changes[name] = null
-  for (const [name, value] of to.searchParams) if (from.searchParams.get(name) !== value) changes[name] = value
-  return applyQuery(from, changes).href === to.href ? changes : undefined
+  for (const name of from.query.keys()) if (!to.searchParams.has(name)) changes[name] = null
+  for (const [name, value] of to.searchParams) if (from.query.get(name)?.[0] !== value) changes[name] = value
+  return applyQuery(from.url, changes).href === to.href ? changes : undefined
 }
 
 export function encodeRequest (request: RequestSpec, first: RequestSpec, baseUrl: string): RequestState {

@@ -5,7 +5,7 @@
  * the next request (request-state.ts: relative to the base URL and the first request) and how many pages
  * came before it (the page cap counts across resumes).
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import type { Endpoint, IncrementalFieldDecl } from './declarations.js'
 import { execute, type ClientRuntime, type Outcome } from './execute.js'
@@ -59,7 +59,7 @@ export function requestKey (request: RequestSpec): string {
     if (value !== null && value !== undefined) url.searchParams.set(name, String(value))
   }
   url.searchParams.sort()
-  return createHash('sha1').update(JSON.stringify([request.method, url.href, request.json ?? null, request.headers ?? null])).digest('base64')
+  return hash('sha1', JSON.stringify([request.method, url.href, request.json ?? null, request.headers ?? null]), 'base64')
 }
 
 /**
