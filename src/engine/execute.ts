@@ -181,7 +181,7 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
       continue
     }
     const status = raw.status
-    const rawRows = opts.rawRows !== undefined && status >= 200 && status < 300 ? scanRows(raw.text, opts.rawRows.fields, opts.rawRows.selector) : undefined
+    const rawRows = opts.rawRows !== undefined && status >= 200 && status < 300 ? scanRows(raw.text, opts.rawRows.fields, opts.rawRows.selector, raw.bytes) : undefined
     const parsed = rawRows !== undefined ? { ok: true as const, body: rawRows.wrapped?.rest } : parseBody(raw.text)
     const body = parsed.ok ? parsed.body : undefined
     const action = matchResponseAction(opts.responseActions, status, raw.text, body)

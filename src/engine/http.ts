@@ -27,6 +27,8 @@ export interface RawResponse {
   status: number
   headers: Record<string, string>
   text: string
+  /** The body's UTF-8 bytes that `text` was decoded from (no byte-order mark), where a body was read. */
+  bytes?: Buffer
   url: string
 }
 
@@ -96,6 +98,13 @@ export type OnResponseHeaders = (status: number, headers: Record<string, string>
 /** Called after the headers, before the body is read: a promise to wait on first (a turn), or undefined. */
 export type BeforeBody = () => Promise<void> | undefined
 
+/** The body as text, as undici's `text()` decodes it (UTF-8, a leading byte-order mark dropped), and the bytes it came from. */
+function decodeBody (body: Uint8Array): { text: string, bytes: Buffer } {
+  let bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  if (bytes.length > 2 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3)
+  return { text: bytes.toString('utf8'), bytes }
+}
+
 async function exchangeOnce (transport: Transport, request: PreparedRequest, signal: AbortSignal, onHeaders?: OnResponseHeaders, beforeBody?: BeforeBody): Promise<RawResponse> {
   const { url } = request
   const dispatcher = isOpenTarget(url, transport.policy) ? transport.open : transport.guarded
@@ -124,8 +133,8 @@ async function exchangeOnce (transport: Transport, request: PreparedRequest, sig
     // Waiting here, the body stays in the socket's buffers (TCP holds the rest back), not in the heap.
     const turn = beforeBody?.()
     if (turn !== undefined) await turn
-    const text = await response.body.text()
-    return { status: response.statusCode, headers, text, url: url.href }
+    const { text, bytes } = decodeBody(await response.body.bytes())
+    return { status: response.statusCode, headers, text, bytes, url: url.href }
   } catch (error) {
     await response.body.dump().catch(() => undefined)
     throw mapFailure(error, url, signal)

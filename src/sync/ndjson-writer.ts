@@ -68,7 +68,10 @@ export class NdjsonWriter {
   /** The same for the first `n` rows of a page kept as text: each row's own text, with its appended columns. */
   async writeRawRecords (raw: RawRows, n: number, after?: SyncLine): Promise<void> {
     if (this.ended || (n === 0 && after === undefined)) return
-    await this.#writeChunk(rawRecords(raw, n, after === undefined ? '' : JSON.stringify(after) + '\n'))
+    const tail = after === undefined ? '' : JSON.stringify(after) + '\n'
+    // An ASCII page (known from its bytes) with ASCII columns and tail needs no look at the whole chunk.
+    const ascii = raw.ascii && isAsciiText(raw.columns) && isAsciiText(tail)
+    await this.#writeChunk(rawRecords(raw, n, tail), ascii ? 'latin1' : undefined)
   }
 
   /**
@@ -99,13 +102,13 @@ export class NdjsonWriter {
    * Text that is all ASCII (its UTF-8 length equals its length, a fast check) is written as latin1:
    * the same bytes, without a UTF-8 encoding pass over the chunk; anything else as UTF-8.
    */
-  #send (text: string, callback?: () => void): boolean {
-    const encoding = Buffer.byteLength(text, 'utf8') === text.length ? 'latin1' : 'utf8'
+  #send (text: string, callback?: () => void, known?: 'latin1'): boolean {
+    const encoding = known ?? (isAsciiText(text) ? 'latin1' : 'utf8')
     return callback === undefined ? this.#res.write(text, encoding) : this.#res.write(text, encoding, callback)
   }
 
-  async #writeChunk (chunk: string | Buffer): Promise<void> {
-    if (typeof chunk === 'string' ? this.#send(chunk) : this.#res.write(chunk)) return
+  async #writeChunk (chunk: string | Buffer, known?: 'latin1'): Promise<void> {
+    if (typeof chunk === 'string' ? this.#send(chunk, undefined, known) : this.#res.write(chunk)) return
     if (this.ended || this.#stop?.aborted === true) return
     this.drainWaits++
     await new Promise<void>((resolve) => {
@@ -121,6 +124,9 @@ export class NdjsonWriter {
     })
   }
 }
+
+/** Whether a string is all ASCII: its UTF-8 length equals its length (a fast native count). */
+const isAsciiText = (text: string): boolean => Buffer.byteLength(text, 'utf8') === text.length
 
 /** The record line's envelope around a row's JSON: the same text JSON.stringify({ type, data }) gives. */
 const RECORD_PREFIX = '{"type":"record","data":'

@@ -170,3 +170,30 @@ t.test('exchange: beforeBody is waited on after the headers and before the body 
   t.equal(response.status, 200)
   t.same(JSON.parse(response.text), rows, 'the whole body once the turn came (about 440 KB, held in the socket meanwhile)')
 })
+
+t.test('exchange: the body is decoded as UTF-8 without a byte-order mark, and its bytes come along', async (t) => {
+  const fake = await startRestFake({
+    'GET /bom': () => ({ text: '\ufeff[{"name":"Crème"}]' }),
+    'GET /plain': () => ({ text: '[{"name":"plain"}]' }),
+    'GET /empty': () => ({ text: '' })
+  })
+  const agent = new Agent()
+  t.teardown(async () => { await agent.close(); await fake.close() })
+  const transport = {
+    policy: { allowedOrigins: new Set([fake.url]), allowPrivate: true, trustedOrigins: new Set<string>() },
+    guarded: agent,
+    open: agent,
+    headersTimeoutMs: 5000,
+    bodyTimeoutMs: 5000
+  }
+  const get = async (path: string) => await exchange(transport, { method: 'GET', url: new URL(`${fake.url}${path}`), headers: {}, credentialHeaders: new Set() }, new AbortController().signal)
+  const bom = await get('/bom')
+  t.equal(bom.text, '[{"name":"Crème"}]', 'the mark dropped, as undici text() drops it')
+  t.same(bom.bytes, Buffer.from('[{"name":"Crème"}]', 'utf8'), 'the bytes without the mark')
+  const plain = await get('/plain')
+  t.equal(plain.text, '[{"name":"plain"}]')
+  t.same(plain.bytes, Buffer.from(plain.text))
+  const empty = await get('/empty')
+  t.equal(empty.text, '')
+  t.equal(empty.bytes?.length, 0)
+})

@@ -64,6 +64,26 @@ t.test('scanRows: bounds and field values agree with JSON.parse on random compac
   }
 })
 
+t.test('scanRows with the bytes: control characters refused in any text, ASCII told exactly', async (t) => {
+  const bytesOf = (text: string): Buffer => Buffer.from(text, 'utf8')
+  for (let c = 0; c < 0x20; c++) {
+    const text = `[{"a":"x${String.fromCharCode(c)}y"}]`
+    t.equal(scanRows(text, [], undefined, bytesOf(text)), undefined, `U+00${c.toString(16).padStart(2, '0')} in a string`)
+  }
+  const wide = '[{"a":"été ✓ 😀"}]'
+  t.equal(scanRows(wide + '\n', [], undefined, bytesOf(wide + '\n')), undefined, 'a newline after a non-ASCII page')
+  t.equal(scanRows(wide, [], undefined, bytesOf(wide))?.ascii, false, 'non-ASCII')
+  t.equal(scanRows('[{"a":"b"}]', [], undefined, bytesOf('[{"a":"b"}]'))?.ascii, true, 'ASCII')
+  t.equal(scanRows('[{"a":"b"}]')?.ascii, false, 'without bytes nothing is claimed')
+  // A stray byte decodes to one U+FFFD: as many characters as bytes, but not ASCII.
+  const stray = Buffer.from([...Buffer.from('[{"a":"'), 0x80, ...Buffer.from('"}]')])
+  const decoded = stray.toString('utf8')
+  t.equal(decoded.length, stray.length)
+  t.equal(scanRows(decoded, [], undefined, stray)?.ascii, false, 'a replaced byte is not ASCII')
+  const wrapped = '{"data":[{"a":1}],"has_more":false}'
+  t.equal(scanRows(wrapped, [], 'data', bytesOf(wrapped))?.ascii, true, 'a wrapped page')
+})
+
 t.test('scanRows: a duplicate key gives its last value, as JSON.parse does; an empty page has no rows', async (t) => {
   const raw = scanRows('[{"id":1,"id":2},{}]', ['id'])
   t.same([...(raw?.values.get('id') ?? [])], [2, undefined])
@@ -99,6 +119,11 @@ t.test('scanRows never accepts text JSON.parse refuses, nor changes what it mean
     }
     const raw = scanRows(text, ['id'])
     checked++
+    // With the text's bytes (the control-character check on bytes), the same answer.
+    const withBytes = scanRows(text, ['id'], undefined, Buffer.from(text, 'utf8'))
+    if ((withBytes === undefined) !== (raw === undefined) || (raw !== undefined && withBytes !== undefined && raw.bounds.join() !== withBytes.bounds.join())) {
+      t.fail(`bytes change the answer: ${JSON.stringify(text)}`)
+    }
     if (raw === undefined) continue
     accepted++
     let parsed: unknown

@@ -184,6 +184,41 @@ t.test('NdjsonWriter: record and state lines are byte-identical to JSON.stringif
   t.equal(body, expected)
 })
 
+t.test('NdjsonWriter writeRawRecords: text pages with their bytes, ASCII or not, columns and tails ASCII or not, arrive as JSON.stringify gives them', async (t) => {
+  const { createServer } = await import('node:http')
+  const { NdjsonWriter } = await import('../../src/sync/ndjson-writer.js')
+  const { scanRows } = await import('../../src/engine/raw-rows.js')
+  const decorate = (value: string) => (row: Record<string, unknown>): Record<string, unknown> => ({ ...row, repository: value })
+  const cases = [
+    { rows: [{ id: 1, name: 'plain' }, {}], column: 'octo/ascii', state: 'ascii' },
+    { rows: [{ id: 2, name: 'plain' }], column: 'octo/été', state: 'ascii' },
+    { rows: [{ id: 3, name: 'plain' }], column: 'octo/ascii', state: 'token-ü' },
+    { rows: [{ id: 4, name: 'Crème 🚀', lone: '\ud800' }], column: 'octo/ascii', state: 'ascii' }
+  ]
+  const pages = cases.map(({ rows, column }) => {
+    const text = JSON.stringify(rows)
+    return scanRows(text, ['repository'], undefined, Buffer.from(text, 'utf8'))?.withColumns([['repository', column]], [], decorate(column))
+  })
+  t.same(pages.map((page) => page?.ascii), [true, true, true, false], 'which pages are ASCII')
+  const server = createServer((_req, res) => {
+    const writer = new NdjsonWriter(res)
+    writer.start({})
+    void (async () => {
+      for (const [i, page] of pages.entries()) if (page !== undefined) await writer.writeRawRecords(page, page.count, { type: 'state', state: cases[i]?.state ?? '', rows: i, progress: { rows: i, pages: i } })
+      await writer.finish({ type: 'end', rows: 5, last_value: null, earliest_value: null })
+    })()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { server.close() })
+  const address = server.address() as { port: number }
+  const body = await (await fetch(`http://127.0.0.1:${address.port}/`)).text()
+  const expected = cases.flatMap(({ rows, column, state }, i) => [
+    ...rows.map((data) => JSON.stringify({ type: 'record', data: { ...data, repository: column } })),
+    JSON.stringify({ type: 'state', state, rows: i, progress: { rows: i, pages: i } })
+  ]).concat(JSON.stringify({ type: 'end', rows: 5, last_value: null, earliest_value: null })).join('\n') + '\n'
+  t.equal(body, expected)
+})
+
 t.test('NdjsonWriter pageRecords: one stringify for the page, split at the separator; a row holding the separator is refused', async (t) => {
   const { pageRecords } = await import('../../src/sync/ndjson-writer.js')
   const token = 'ab'.repeat(12)
