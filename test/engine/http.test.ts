@@ -4,7 +4,7 @@ import type { lookup } from 'node:dns'
 import { Agent } from 'undici'
 import { BlockedTargetError } from '../../src/errors.js'
 import { createEngineServices } from '../../src/engine/services.js'
-import { exchange } from '../../src/engine/http.js'
+import { exchange, type Transport } from '../../src/engine/http.js'
 import { startRestFake } from '../fakes/rest-fake.js'
 import { startBystander } from '../helpers/connection-counter.js'
 import { collect, FAST_RETRY, testRun, testServices } from './helpers.js'
@@ -143,18 +143,23 @@ t.test('https never downgrades: a redirect to http is refused even when that ori
   t.equal(bystander.connections(), 0)
 })
 
-t.test('exchange: beforeBody is waited on after the headers and before the body is read (a turn taken first)', async (t) => {
-  const rows = Array.from({ length: 2000 }, (_, i) => ({ id: i, text: 'x'.repeat(200) }))
-  const fake = await startRestFake({ 'GET /big': () => ({ json: rows }) })
-  const agent = new Agent()
-  t.teardown(async () => { await agent.close(); await fake.close() })
-  const transport = {
-    policy: { allowedOrigins: new Set([fake.url]), allowPrivate: true, trustedOrigins: new Set<string>() },
+/** A transport to one loopback fake, through one agent, for exchange() alone. */
+function loopbackTransport (origin: string, agent: Agent): Transport {
+  return {
+    policy: { allowedOrigins: new Set([origin]), allowPrivate: true, trustedOrigins: new Set<string>() },
     guarded: agent,
     open: agent,
     headersTimeoutMs: 5000,
     bodyTimeoutMs: 5000
   }
+}
+
+t.test('exchange: beforeBody is waited on after the headers and before the body is read (a turn taken first)', async (t) => {
+  const rows = Array.from({ length: 2000 }, (_, i) => ({ id: i, text: 'x'.repeat(200) }))
+  const fake = await startRestFake({ 'GET /big': () => ({ json: rows }) })
+  const agent = new Agent()
+  t.teardown(async () => { await agent.close(); await fake.close() })
+  const transport = loopbackTransport(fake.url, agent)
   const order: string[] = []
   let release: () => void = () => undefined
   const turn = new Promise<void>((resolve) => { release = resolve })
@@ -179,13 +184,7 @@ t.test('exchange: the body is decoded as UTF-8 without a byte-order mark, and it
   })
   const agent = new Agent()
   t.teardown(async () => { await agent.close(); await fake.close() })
-  const transport = {
-    policy: { allowedOrigins: new Set([fake.url]), allowPrivate: true, trustedOrigins: new Set<string>() },
-    guarded: agent,
-    open: agent,
-    headersTimeoutMs: 5000,
-    bodyTimeoutMs: 5000
-  }
+  const transport = loopbackTransport(fake.url, agent)
   const get = async (path: string) => await exchange(transport, { method: 'GET', url: new URL(`${fake.url}${path}`), headers: {}, credentialHeaders: new Set() }, new AbortController().signal)
   const bom = await get('/bom')
   t.equal(bom.text, '[{"name":"Crème"}]', 'the mark dropped, as undici text() drops it')
