@@ -154,7 +154,7 @@ export async function * paginate (input: PageLoopInput): AsyncGenerator<Page> {
       // A text page (raw-rows.ts) is parsed only if something reads its rows (or the body's member of them).
       const raw = outcome.rawRows
       const text = raw === undefined ? undefined : lazyPage(raw, null)
-      const rows = text !== undefined ? [] : selectRows(result.body, endpoint.dataSelector, endpoint.dataSelectorRequired ?? true, redactUrl(result.url))
+      const rows = text !== undefined ? [] : selectRows(result.body, endpoint.dataSelector, endpoint.dataSelectorRequired ?? true, result.url)
       if (flatten !== undefined) for (let i = 0; i < rows.length; i++) rows[i] = flatten(rows[i] as Row)
       const count = raw?.count ?? rows.length
       if (text !== undefined && raw?.wrapped !== undefined) exposeRows(raw.wrapped.rest, raw.wrapped.selector, text)

@@ -1,5 +1,6 @@
 /** Reading values out of JSON bodies and rows by dotted path, and selecting the rows of a page. */
 import { UpstreamResponseError } from '../errors.js'
+import { redactUrl } from './redact.js'
 import type { Row } from './types.js'
 
 /** Whether a path names the value itself: none, '' or '$'. */
@@ -47,12 +48,17 @@ function isRecord (value: unknown): value is Row {
  */
 export function selectRows (body: unknown, selector: string | undefined, required: boolean, url: string): Row[] {
   const selected = selector !== undefined && selector.split('.').includes('*') ? wildcard(body, selector.split('.')) : getPath(body, selector)
+  // The URL is redacted only for an error: most pages have none.
   if (selected === undefined && !isSelfPath(selector)) {
-    if (required) throw new UpstreamResponseError(`Response from ${url} has no "${selector}" field.`, url)
+    if (required) {
+      const where = redactUrl(url)
+      throw new UpstreamResponseError(`Response from ${where} has no "${selector}" field.`, where)
+    }
     return []
   }
   if (selected === null || selected === undefined) return []
   if (Array.isArray(selected)) return selected.map((item) => (isRecord(item) ? item : { value: item }))
   if (isRecord(selected)) return [selected]
-  throw new UpstreamResponseError(`Response from ${url} has a ${typeof selected} where rows were expected${selector === undefined ? '' : ` at "${selector}"`}.`, url)
+  const where = redactUrl(url)
+  throw new UpstreamResponseError(`Response from ${where} has a ${typeof selected} where rows were expected${selector === undefined ? '' : ` at "${selector}"`}.`, where)
 }

@@ -245,6 +245,12 @@ t.test('a required data selector missing from the body fails loudly; optional me
   const client = services.createClient({ source: 'Test', baseUrl: fake.url, auth: { type: 'none' } }, testRun())
   const endpoint: Endpoint = { name: 'items', primaryKeys: ['id'], path: '/items', paginator: { type: 'single_page' }, dataSelector: 'data' }
   await t.rejects(collect(client.pages(endpoint)), { code: 'UPSTREAM_BAD_RESPONSE', message: /has no "data" field/ })
+  // The URL in the error is redacted: the query (where an API key may travel) is not shown.
+  const keyed = services.createClient({ source: 'Test', baseUrl: fake.url, auth: { type: 'api_key', in: 'query', name: 'api_key', key: 'sk_secret_0123456789' } }, testRun())
+  const error = await collect(keyed.pages(endpoint)).then(() => undefined, (e: unknown) => e as { message: string, code: string })
+  t.equal(error?.code, 'UPSTREAM_BAD_RESPONSE')
+  t.match(error?.message, `Response from ${fake.url}/items has no "data" field.`)
+  t.notMatch(error?.message, /sk_secret|api_key|\?/, 'no query, no key')
   t.same((await collect(client.pages({ ...endpoint, dataSelectorRequired: false }))).rows, [])
   t.same((await collect(client.pages({ ...endpoint, dataSelector: 'results' }))).rows, [])
 })
