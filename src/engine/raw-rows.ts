@@ -12,18 +12,17 @@ import type { Page, PageProgress, ResumeState, Row } from './types.js'
 
 /** Everything below U+0020: never raw inside a JSON string, and outside one only as whitespace. */
 const CONTROL = /[\u0000-\u001f]/
+const HEX4 = /[0-9a-fA-F]{4}/y
 
 /**
  * Whether UTF-8 bytes hold a control character: a byte below 0x20 (a multi-byte sequence has none).
  * One native byte search per value is about twice as fast as the regex over the text, whatever the text
  * holds (bench/README.md, issue 16).
  */
-function hasControlByte (bytes: Uint8Array): boolean {
-  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  for (let c = 0; c < 0x20; c++) if (buffer.indexOf(c) !== -1) return true
+function hasControlByte (bytes: Buffer): boolean {
+  for (let c = 0; c < 0x20; c++) if (bytes.indexOf(c) !== -1) return true
   return false
 }
-const HEX4 = /[0-9a-fA-F]{4}/y
 
 /** Characters allowed after a backslash in a JSON string (`u` is checked apart). */
 const SIMPLE_ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74])
@@ -149,7 +148,7 @@ function endOfEscapedString (text: string, at: number): number {
  * members are parsed into `rest` (the body without its rows). `bytes`, the UTF-8 bytes the text was
  * decoded from, make the control-character check faster and tell whether the text is ASCII.
  */
-export function scanRows (text: string, fields: readonly string[] = [], selector?: string, bytes?: Uint8Array): RawRows | undefined {
+export function scanRows (text: string, fields: readonly string[] = [], selector?: string, bytes?: Buffer): RawRows | undefined {
   const n = text.length
   const open = selector === undefined ? 0x5b : 0x7b
   if (n < 2 || text.charCodeAt(0) !== open || text.charCodeAt(n - 1) !== open + 2) return undefined

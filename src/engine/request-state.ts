@@ -63,13 +63,14 @@ function effectiveUrl (first: RequestSpec): URL {
  * The first request's effective URL and its query as a map, kept per first request: a run encodes its
  * next request on every page against the same first one. Read only.
  */
-const firstQueries = new WeakMap<RequestSpec, { url: URL, query: Map<string, string[]> }>()
-function firstQuery (first: RequestSpec): { url: URL, query: Map<string, string[]> } {
+const firstQueries = new WeakMap<RequestSpec, { url: URL, query: Map<string, string> }>()
+/** The first request's effective URL, and each query name's first value (as `searchParams.get` gives it). */
+function firstQuery (first: RequestSpec): { url: URL, query: Map<string, string> } {
   let known = firstQueries.get(first)
   if (known === undefined) {
     const url = effectiveUrl(first)
-    const query = new Map<string, string[]>()
-    for (const [name, value] of url.searchParams) query.set(name, [...(query.get(name) ?? []), value])
+    const query = new Map<string, string>()
+    for (const [name, value] of url.searchParams) if (!query.has(name)) query.set(name, value)
     known = { url, query }
     firstQueries.set(first, known)
   }
@@ -87,13 +88,13 @@ function applyQuery (url: URL, changes: Readonly<Record<string, string | null>>)
 
 /** Query changes that turn the first request's URL into `target` exactly, or undefined. */
 function queryChanges (target: string, first: RequestSpec): Record<string, string | null> | undefined {
-  let from: { url: URL, query: Map<string, string[]> }
+  let from: { url: URL, query: Map<string, string> }
   let to: URL
   try { from = firstQuery(first); to = new URL(target) } catch { return undefined }
   if (from.url.origin !== to.origin || from.url.pathname !== to.pathname) return undefined
   const changes: Record<string, string | null> = {}
   for (const name of from.query.keys()) if (!to.searchParams.has(name)) changes[name] = null
-  for (const [name, value] of to.searchParams) if (from.query.get(name)?.[0] !== value) changes[name] = value
+  for (const [name, value] of to.searchParams) if (from.query.get(name) !== value) changes[name] = value
   return applyQuery(from.url, changes).href === to.href ? changes : undefined
 }
 
