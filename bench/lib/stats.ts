@@ -23,6 +23,8 @@ export interface Contender {
 export interface ContenderResult {
   name: string
   samples: Sample[]
+  /** The warm-up runs, in order (kept out of the medians): how a contender warms up. */
+  warmups: Sample[]
   /** Median of units/s over the measured runs. */
   rate: number
   /** Median wall time. */
@@ -74,7 +76,7 @@ function shuffled (n: number, random: () => number): number[] {
  * its garbage). A contender that throws is reported, not retried.
  */
 export async function interleave (contenders: Contender[], rounds: number, options: { warmup?: number, pauseMs?: number, expectUnits?: number, noWarmup?: string[] } = {}): Promise<ContenderResult[]> {
-  const results = contenders.map((c) => ({ name: c.name, samples: [] as Sample[], error: undefined as string | undefined }))
+  const results = contenders.map((c) => ({ name: c.name, samples: [] as Sample[], warmups: [] as Sample[], error: undefined as string | undefined }))
   const runOne = async (i: number, keep: boolean): Promise<void> => {
     const result = results[i]!
     if (result.error !== undefined) return
@@ -83,7 +85,7 @@ export async function interleave (contenders: Contender[], rounds: number, optio
       if (options.expectUnits !== undefined && sample.units !== options.expectUnits) {
         throw new Error(`produced ${sample.units} units, expected ${options.expectUnits}`)
       }
-      if (keep) result.samples.push(sample)
+      ;(keep ? result.samples : result.warmups).push(sample)
     } catch (error) {
       result.error = error instanceof Error ? error.message : String(error)
     }
