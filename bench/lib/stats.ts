@@ -71,11 +71,12 @@ function shuffled (n: number, random: () => number): number[] {
 }
 
 /**
- * Warm every contender up, then run `rounds` rounds; each round runs every contender once, in a
+ * Run the contenders named in `solo` alone that many times (a long-running process that warms up slowly),
+ * then warm every contender up, then run `rounds` rounds; each round runs every contender once, in a
  * shuffled order (seeded), so no peer always goes first or always follows the same one (and inherits
  * its garbage). A contender that throws is reported, not retried.
  */
-export async function interleave (contenders: Contender[], rounds: number, options: { warmup?: number, pauseMs?: number, expectUnits?: number, noWarmup?: string[] } = {}): Promise<ContenderResult[]> {
+export async function interleave (contenders: Contender[], rounds: number, options: { warmup?: number, solo?: Record<string, number>, pauseMs?: number, expectUnits?: number, noWarmup?: string[] } = {}): Promise<ContenderResult[]> {
   const results = contenders.map((c) => ({ name: c.name, samples: [] as Sample[], warmups: [] as Sample[], error: undefined as string | undefined }))
   const runOne = async (i: number, keep: boolean): Promise<void> => {
     const result = results[i]!
@@ -90,6 +91,9 @@ export async function interleave (contenders: Contender[], rounds: number, optio
       result.error = error instanceof Error ? error.message : String(error)
     }
     if (options.pauseMs !== undefined) await sleep(options.pauseMs)
+  }
+  for (let i = 0; i < contenders.length; i++) {
+    for (let w = 0; w < (options.solo?.[contenders[i]!.name] ?? 0); w++) await runOne(i, false)
   }
   for (let w = 0; w < (options.warmup ?? 1); w++) {
     for (let i = 0; i < contenders.length; i++) {
