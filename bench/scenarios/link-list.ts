@@ -15,16 +15,18 @@ const ROW_BYTES = 1000
 const PER_PAGE = 100
 
 /**
- * The warm-up before the 0 ms variants of scenarios 1 and 8: the service's contender alone for `solo`
- * syncs, then `rounds` rounds of every contender. The service is a long-running process whose per-page
- * code (undici's request path, the engine's page loop, the writer) runs a few times a page, so V8
- * optimises it only after some thousand pages: measured on Node 20, its CPU a row falls from 22–43 µs in
- * the first 200-page sync to a steady 7–9 µs after about twenty (bench/README.md, "The service warms
- * up"). One warm-up run measured a cold replica, not the one an operator sizes; the curve is printed
- * beside the results. The 20 ms variants run the same code, warm by then, after one warm-up round.
+ * The warm-up before the 0 ms variants of scenarios 1 and 8: each of our contenders (`ours`: the engine
+ * in-process, the service) alone for 16 runs, then `rounds` rounds of every contender. Ours are
+ * long-running code whose per-page path (undici's request path, the engine's page loop, the writer) runs
+ * a few times a page, so V8 optimises it only after some thousand pages: measured on Node 20, the
+ * service's CPU a row falls from 22–43 µs in the first 200-page sync to a steady 6–9 µs after about
+ * twenty, the in-process engine's from 25–33 µs to 5–7 µs after about twelve, while the raw loop (a few
+ * lines) is steady after about eight (bench/README.md, "The service warms up"). One warm-up run measured
+ * a cold replica, not the one an operator sizes; the service's curve is printed beside the results. The
+ * 20 ms variants run the same code, warm by then, after one warm-up round.
  */
-export function steadyWarmup (quick: boolean, service: string): { warmup: number, solo: Record<string, number> } {
-  return quick ? { warmup: 2, solo: {} } : { warmup: 8, solo: { [service]: 16 } }
+export function steadyWarmup (quick: boolean, ...ours: string[]): { warmup: number, solo: Record<string, number> } {
+  return quick ? { warmup: 2, solo: {} } : { warmup: 8, solo: Object.fromEntries(ours.map((name) => [name, 16])) }
 }
 
 /** The Link-list datasets every list scenario reads: 0 ms per page (many pages), and 20 ms per page. */
@@ -53,7 +55,7 @@ export async function linkListScenario (ctx: BenchContext): Promise<ScenarioRepo
       { name: 'got.paginate', run: async () => await withCpu(async () => await gotLinkLoop(base + path, runSignal())) },
       { name: 'engine in-process', run: async () => await withCpu(async () => await engineInProcess(ctx.engine(), base, run, runSignal())) },
       { name: 'service end to end', run: async () => await withCpu(async () => (await serviceSync(service.port, ctx.agent, base, run, runSignal())).records, service) }
-    ], ctx.rounds, { ...(dataset.latencyMs === 0 ? steadyWarmup(ctx.quick, 'service end to end') : { warmup: 1 }), expectUnits: expect })
+    ], ctx.rounds, { ...(dataset.latencyMs === 0 ? steadyWarmup(ctx.quick, 'engine in-process', 'service end to end') : { warmup: 1 }), expectUnits: expect })
     const tag = `${dataset.latencyMs} ms/page, ${dataset.pages}×${dataset.perPage} rows`
     lines.push(...linkLines(results, tag))
     data[`latency_${dataset.latencyMs}ms`] = { dataset, results: summarize(results) }
