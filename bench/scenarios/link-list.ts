@@ -20,7 +20,7 @@ const PER_PAGE = 100
  * long-running code whose per-page path (undici's request path, the engine's page loop, the writer) runs
  * a few times a page, so V8 optimises it only after some thousand pages: measured on Node 20, the
  * service's CPU a row falls from 22–43 µs in the first 200-page sync to a steady 6–9 µs after about
- * twenty, the in-process engine's from 25–33 µs to 5–7 µs after about twelve, while the raw loop (a few
+ * twenty, the in-process engine's from 25–33 µs to 5–7 µs after about ten, while the raw loop (a few
  * lines) is steady after about eight (bench/README.md, "The service warms up"). One warm-up run measured
  * a cold replica, not the one an operator sizes; the service's curve is printed beside the results. The
  * 20 ms variants run the same code, warm by then, after one warm-up round.
