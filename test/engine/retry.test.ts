@@ -9,10 +9,15 @@ import { collect, testRun, testServices } from './helpers.js'
 const ok: FakeResponse = { json: [{ id: 1 }, { id: 2 }] }
 const endpoint: Endpoint = { name: 'items', primaryKeys: ['id'], path: '/items', paginator: { type: 'single_page' } }
 
-/** A fake answering /items with the given responses in order, then `ok`. */
-async function sequence (t: Test, responses: FakeResponse[]): Promise<RestFake> {
+/** A fake answering /items with the given responses in order (a function: made when its request arrives), then `ok`. */
+async function sequence (t: Test, responses: Array<FakeResponse | (() => FakeResponse)>): Promise<RestFake> {
   let i = 0
-  const fake = await startRestFake({ 'GET /items': () => responses[i++] ?? ok })
+  const fake = await startRestFake({
+    'GET /items': () => {
+      const next = responses[i++] ?? ok
+      return typeof next === 'function' ? next() : next
+    }
+  })
   t.teardown(async () => { await fake.close() })
   return fake
 }
@@ -40,12 +45,11 @@ t.test('429 with Retry-After waits that long, then succeeds', async (t) => {
 t.test('rate-limited 403 with remaining 0 waits for the declared reset header (GitHub)', async (t) => {
   // The reset is 300 ms after the limited request reaches the fake (not after the test set up: a loaded machine may
   // take longer than the margin to send the first request).
-  const fake = await startRestFake({
-    'GET /items': (_req, f): FakeResponse => f.requests.length === 1
-      ? { status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String((Date.now() + 300) / 1000) }, json: { message: 'API rate limit exceeded' } }
-      : ok
-  })
-  t.teardown(async () => { await fake.close() })
+  const fake = await sequence(t, [() => ({
+    status: 403,
+    headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String((Date.now() + 300) / 1000) },
+    json: { message: 'API rate limit exceeded' }
+  })])
   const { client, run } = setup(t, fake, {
     rateLimitHeaders: { remaining: 'x-ratelimit-remaining', reset: 'x-ratelimit-reset', resetKind: 'epoch_seconds' },
     rateLimitStatuses: [403]
