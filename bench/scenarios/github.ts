@@ -17,7 +17,7 @@ import type { ReportLine, ScenarioReport } from '../lib/report.js'
 import { fmt, interleave, median, ratio, type ContenderResult } from '../lib/stats.js'
 import { gotLinkLoop, octokitLinkLoop, rawUndiciLinkLoop } from '../peers/link-list.js'
 import { githubIssuesSync, readSync } from '../peers/ours.js'
-import { cpuPerRow, linkListVariants, steadyWarmup, summarize, warmupCurve, withCpu } from './link-list.js'
+import { cpuPerRow, linkListVariants, serviceUsPerRow, steadyWarmup, summarize, warmupCurve, withCpu } from './link-list.js'
 
 /** The query the Github source sends for `issues` (settings.ts), so every contender reads the same pages. */
 const ISSUES_QUERY = { state: 'all', sort: 'updated', direction: 'asc', per_page: 100 }
@@ -42,14 +42,14 @@ export async function githubScenario (ctx: BenchContext): Promise<ScenarioReport
       { name: 'got.paginate', run: async () => await withCpu(async () => await gotLinkLoop(`${base}${path}?${query}`, runSignal())) },
       { name: 'service, Github issues', run: async () => await withCpu(async () => (await githubIssuesSync(service.port, ctx.agent, base, repository, runSignal())).records, service) },
       { name: 'pass-through reference', run: async () => await withCpu(async () => (await readSync(passThrough.port, ctx.agent, '/sync', { url: `${base}${path}?${query}`, repository }, runSignal(), { column: { name: 'repository', value: repository } })).records, passThrough) }
-    ], ctx.rounds, { ...(dataset.latencyMs === 0 ? steadyWarmup(ctx.quick, 'service, Github issues') : { warmup: 1 }), expectUnits: dataset.pages * dataset.perPage })
+    ], ctx.rounds, { ...steadyWarmup(dataset, ctx.quick, 'service, Github issues'), expectUnits: dataset.pages * dataset.perPage })
     const tag = `${dataset.latencyMs} ms/page, ${dataset.pages}×${dataset.perPage} rows`
     lines.push(...githubLines(results, tag, dataset.latencyMs))
     data[`latency_${dataset.latencyMs}ms`] = { dataset, results: summarize(results) }
     for (const r of results) if (r.error !== undefined) notes.push(`${r.name} (${tag}) failed: ${r.error}`)
     if (dataset.latencyMs === 0) {
       const ours = results.find((r) => r.name === 'service, Github issues')
-      const perRow = median((ours?.samples ?? []).map((s) => (s.extra?.serviceCpuUs ?? Number.NaN) / s.units))
+      const perRow = median((ours?.samples ?? []).map(serviceUsPerRow))
       lines.push({ label: `service CPU per 1 KB row (${tag})`, value: `${fmt(perRow, 1)} µs`, target: '≤ 8 µs', met: perRow <= 8 })
       data.serviceCpuUsPerRow = perRow
       notes.push(`CPU per row (${tag}): ${cpuPerRow(results)}`, warmupCurve(results, 'service, Github issues', tag))

@@ -15,17 +15,18 @@ const ROW_BYTES = 1000
 const PER_PAGE = 100
 
 /**
- * The warm-up before the 0 ms variants of scenarios 1 and 8: each of our contenders (`ours`: the engine
- * in-process, the service) alone for 16 runs, then `rounds` rounds of every contender. Ours are
- * long-running code whose per-page path (undici's request path, the engine's page loop, the writer) runs
- * a few times a page, so V8 optimises it only after some thousand pages: measured on Node 20, the
- * service's CPU a row falls from 22–43 µs in the first 200-page sync to a steady 6–9 µs after about
- * twenty, the in-process engine's from 25–33 µs to 5–7 µs after about ten, while the raw loop (a few
- * lines) is steady after about eight (bench/README.md, "The service warms up"). One warm-up run measured
- * a cold replica, not the one an operator sizes; the service's curve is printed beside the results. The
- * 20 ms variants run the same code, warm by then, after one warm-up round.
+ * The warm-up of a scenario 1 or 8 dataset. At 0 ms: each of our contenders (`ours`: the engine
+ * in-process, the service) alone for 16 runs, then 8 warm-up rounds of every contender (quick: 2
+ * rounds, no solo runs). Ours are long-running code whose per-page path (undici's request path, the
+ * engine's page loop, the writer) runs a few times a page, so V8 optimises it only after some thousand
+ * pages: measured on Node 20, the service's CPU a row falls from 22–43 µs in the first 200-page sync to
+ * a steady 6–9 µs after about twenty, the in-process engine's from 25–33 µs to 5–7 µs after about ten,
+ * while the raw loop (a few lines) is steady after about eight (bench/README.md, "The service warms
+ * up"). One warm-up run measured a cold replica, not the one an operator sizes; the service's curve is
+ * printed beside the results. At 20 ms the same code, warm by then, gets one warm-up round.
  */
-export function steadyWarmup (quick: boolean, ...ours: string[]): { warmup: number, solo: Record<string, number> } {
+export function steadyWarmup (dataset: LinkListDataset, quick: boolean, ...ours: string[]): { warmup: number, solo: Record<string, number> } {
+  if (dataset.latencyMs !== 0) return { warmup: 1, solo: {} }
   return quick ? { warmup: 2, solo: {} } : { warmup: 8, solo: Object.fromEntries(ours.map((name) => [name, 16])) }
 }
 
@@ -55,7 +56,7 @@ export async function linkListScenario (ctx: BenchContext): Promise<ScenarioRepo
       { name: 'got.paginate', run: async () => await withCpu(async () => await gotLinkLoop(base + path, runSignal())) },
       { name: 'engine in-process', run: async () => await withCpu(async () => await engineInProcess(ctx.engine(), base, run, runSignal())) },
       { name: 'service end to end', run: async () => await withCpu(async () => (await serviceSync(service.port, ctx.agent, base, run, runSignal())).records, service) }
-    ], ctx.rounds, { ...(dataset.latencyMs === 0 ? steadyWarmup(ctx.quick, 'engine in-process', 'service end to end') : { warmup: 1 }), expectUnits: expect })
+    ], ctx.rounds, { ...steadyWarmup(dataset, ctx.quick, 'engine in-process', 'service end to end'), expectUnits: expect })
     const tag = `${dataset.latencyMs} ms/page, ${dataset.pages}×${dataset.perPage} rows`
     lines.push(...linkLines(results, tag))
     data[`latency_${dataset.latencyMs}ms`] = { dataset, results: summarize(results) }
@@ -106,19 +107,23 @@ export async function withCpu (fn: () => Promise<number>, service?: Child): Prom
 export function cpuPerRow (results: ContenderResult[]): string {
   return results.filter((r) => r.error === undefined).map((r) => {
     const bench = median(r.samples.map((s) => (s.extra?.benchCpuUs ?? Number.NaN) / s.units))
-    const service = median(r.samples.map((s) => (s.extra?.serviceCpuUs ?? Number.NaN) / s.units))
+    const service = median(r.samples.map(serviceUsPerRow))
     return Number.isFinite(service)
       ? `${r.name} ${fmt(service, 1)} µs in the ${r.name.startsWith('service') ? 'service' : 'server'} + ${fmt(bench, 1)} µs in the reader`
       : `${r.name} ${fmt(bench, 1)} µs`
   }).join('; ')
 }
 
+/** CPU µs a row in the service (or server) process of one run; NaN for a contender without one. */
+export function serviceUsPerRow (sample: Sample): number {
+  return (sample.extra?.serviceCpuUs ?? Number.NaN) / sample.units
+}
+
 /** The service's CPU µs a row in each warm-up run, then the measured median: how far from cold the figures are. */
 export function warmupCurve (results: ContenderResult[], name: string, tag: string): string {
   const r = results.find((c) => c.name === name)
-  const perRow = (s: Sample): string => fmt((s.extra?.serviceCpuUs ?? Number.NaN) / s.units, 1)
-  const measured = median((r?.samples ?? []).map((s) => (s.extra?.serviceCpuUs ?? Number.NaN) / s.units))
-  return `${name} warm-up (${tag}): CPU µs a row in the service, run by run ${(r?.warmups ?? []).map(perRow).join(', ')}; measured median ${fmt(measured, 1)}`
+  const runs = (r?.warmups ?? []).map((s) => fmt(serviceUsPerRow(s), 1)).join(', ')
+  return `${name} warm-up (${tag}): CPU µs a row in the service, run by run ${runs}; measured median ${fmt(median((r?.samples ?? []).map(serviceUsPerRow)), 1)}`
 }
 
 export function summarize (results: ContenderResult[]): unknown {
