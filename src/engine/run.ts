@@ -52,14 +52,30 @@ export interface PageLoopInput {
  */
 export const PIPELINE_MIN_LATENCY_MS = 5
 
-/** Identity of a request for loop detection (a short digest: long runs keep many); headers count (a token may travel in one). */
+/**
+ * Identity of a request for loop detection (a short digest: long runs keep many); headers count (a token
+ * may travel in one). Declared params are set on the URL and the query sorted, so the order they were
+ * declared in does not matter; a URL without params (a followed link) is compared as written, without a
+ * parse: it is the key of every page of a link-followed list, computed right after the page's body is
+ * parsed (bench/README.md, issue 16).
+ */
 export function requestKey (request: RequestSpec): string {
-  const url = new URL(request.url)
-  for (const [name, value] of Object.entries(request.params ?? {})) {
-    if (value !== null && value !== undefined) url.searchParams.set(name, String(value))
+  let href = request.url
+  const params = request.params
+  if (params !== undefined) {
+    let url: URL | undefined
+    for (const name in params) {
+      const value = params[name]
+      if (value === null || value === undefined) continue
+      url ??= new URL(href)
+      url.searchParams.set(name, String(value))
+    }
+    if (url !== undefined) {
+      url.searchParams.sort()
+      href = url.href
+    }
   }
-  url.searchParams.sort()
-  return hash('sha1', JSON.stringify([request.method, url.href, request.json ?? null, request.headers ?? null]), 'base64')
+  return hash('sha1', JSON.stringify([request.method, href, request.json ?? null, request.headers ?? null]), 'base64')
 }
 
 /**

@@ -2,6 +2,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import type { Endpoint, PaginatorDecl } from '../../src/engine/declarations.js'
+import { parseLinkHeader } from '../../src/engine/paginators/link-header.js'
 import { classifyAddress } from '../../src/engine/ssrf.js'
 import { startRestFake } from '../fakes/rest-fake.js'
 import { collect, testRun, testServices } from './helpers.js'
@@ -67,4 +68,41 @@ t.test('each paginator yields every row once, in order, and resumes after any pa
     }
   ), { numRuns: 60 })
   t.pass('60 datasets × paginators')
+})
+
+/**
+ * The Link header as a regular expression reads it (the engine's parser before issue 16 made it a scan):
+ * each `<target>`, then `; name[=value]` parameters, values trimmed and unquoted.
+ */
+function linkHeaderByPattern (header: string): Array<{ href: string, params: Record<string, string> }> {
+  const links: Array<{ href: string, params: Record<string, string> }> = []
+  for (const match of header.matchAll(/<([^>]*)>((?:\s*;\s*[^;,"=]+(?:=(?:"[^"]*"|[^;,]*))?)*)/g)) {
+    const params: Record<string, string> = {}
+    for (const part of (match[2] ?? '').split(';')) {
+      const eq = part.indexOf('=')
+      if (eq < 0) continue
+      params[part.slice(0, eq).trim().toLowerCase()] = part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1')
+    }
+    links.push({ href: match[1] ?? '', params })
+  }
+  return links
+}
+
+t.test('the Link header scan reads every header as the pattern does', async (t) => {
+  // Headers built from the pieces that matter: targets, separators, names, quoted, bare and unterminated
+  // values, and stray characters. Left out: a quoted value holding ';' (`="a;b"`, here also an unterminated
+  // quote closed by a later one), which the pattern's split cut in two and the scan reads whole.
+  const piece = fc.constantFrom('<', '>', ';', ',', '=', '"', ' ', '\t', '\u00a0', 'rel', 'REL', 'next', 'last', 'results', 'false',
+    'https://api.example/x?page=2&a=b', '/rel/x', 'a b', '', 'x')
+  const quoted = fc.stringMatching(/^[^";]{0,8}$/).map((v) => `"${v}"`)
+  const param = fc.tuple(fc.constantFrom(';', ' ;', '; ', ';  '), fc.constantFrom('rel', ' Rel ', 'results', 'title', ''), fc.option(fc.oneof(quoted, fc.constantFrom('=next', '= "x"', '=a"b', '="open', '=', '=x<y>z'))))
+    .map(([sep, name, value]) => `${sep}${name}${value === null ? '' : value.startsWith('=') ? value : `=${value}`}`)
+  const link = fc.tuple(fc.constantFrom('<https://api.example/x?page=2>', '<>', '</y>', '<a<b>'), fc.array(param, { maxLength: 3 }))
+    .map(([target, params]) => target + params.join(''))
+  const header = fc.tuple(fc.array(fc.oneof(link, piece), { maxLength: 6 }), fc.constantFrom(', ', ',', ' '))
+    .map(([parts, separator]) => parts.join(separator)).filter((h) => !/="[^"]*;[^"]*"/.test(h))
+  fc.assert(fc.property(header, (h) => JSON.stringify(parseLinkHeader(h)) === JSON.stringify(linkHeaderByPattern(h))), { numRuns: 2000 })
+  t.pass('2000 headers read alike')
+  t.same(parseLinkHeader('<https://a.example/?page=2>; rel="next", <https://a.example/?page=9>; rel=last'),
+    [{ href: 'https://a.example/?page=2', params: { rel: 'next' } }, { href: 'https://a.example/?page=9', params: { rel: 'last' } }])
 })

@@ -4,10 +4,27 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Endpoint } from '../../src/engine/declarations.js'
 import { AbortedError, UnsupportedRequestError } from '../../src/errors.js'
+import { requestKey } from '../../src/engine/run.js'
 import { startRestFake } from '../fakes/rest-fake.js'
 import { collect, formsFake, numberedLinkFake, testRun, testServices } from './helpers.js'
 
 const link: Endpoint = { name: 'items', primaryKeys: ['id'], path: '/a', paginator: { type: 'link_header' } }
+
+t.test('a request key: declared params in any order are one request; method, URL, body and headers tell requests apart', async (t) => {
+  const url = 'http://127.0.0.1:8/items?x=1'
+  const key = requestKey({ method: 'GET', url, params: { b: 2, a: 'q', skip: null } })
+  t.equal(requestKey({ method: 'GET', url, params: { a: 'q', b: 2 } }), key, 'param order and null params do not count')
+  t.equal(requestKey({ method: 'GET', url: 'http://127.0.0.1:8/items?a=q&b=2&x=1' }), key, 'a followed URL naming the same query in sorted order')
+  t.equal(requestKey({ method: 'GET', url, params: {} }), requestKey({ method: 'GET', url }), 'no params: the URL as written')
+  const others = [
+    requestKey({ method: 'POST', url, params: { a: 'q', b: 2 } }),
+    requestKey({ method: 'GET', url, params: { a: 'q', b: 3 } }),
+    requestKey({ method: 'GET', url: 'http://127.0.0.1:8/items?x=2', params: { a: 'q', b: 2 } }),
+    requestKey({ method: 'GET', url, params: { a: 'q', b: 2 }, headers: { authorization: 'Bearer t' } }),
+    requestKey({ method: 'POST', url, params: { a: 'q', b: 2 }, json: { page: 2 } })
+  ]
+  t.equal(new Set([key, ...others]).size, others.length + 1, 'each differs from the others')
+})
 
 t.test('cyclic (A→B→A) and repeated next links stop with a loop_detected event', async (t) => {
   const fake = await startRestFake({

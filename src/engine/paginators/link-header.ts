@@ -10,20 +10,63 @@ import { countOf, followUrl, KNOWN_RUN_MAX, type PageTotals, type Paginator } fr
 
 export interface LinkValue { href: string, params: Record<string, string> }
 
-/** Parse a Link header into its links and their (lower-cased) parameters. */
+/** Whitespace as `\s` and `String.prototype.trim` count it. */
+function isSpace (code: number): boolean {
+  return code === 0x20 || (code >= 0x09 && code <= 0x0d) || (code > 0x7f && /\s/.test(String.fromCharCode(code)))
+}
+
+function skipSpaces (text: string, at: number): number {
+  while (at < text.length && isSpace(text.charCodeAt(at))) at++
+  return at
+}
+
+/** A parameter's value as written: surrounding quotes dropped. */
+function unquote (value: string): string {
+  return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value
+}
+
+/**
+ * Parse a Link header into its links and their (lower-cased) parameters: each `<target>` followed by
+ * `; name=value` or `; name="quoted value"` (a parameter without a value is skipped, a later one of the
+ * same name wins). A scan of the text, not a regular expression: it runs once a page, right after the
+ * page's body is parsed, where every step costs several times what it costs alone (bench/README.md,
+ * issue 16).
+ */
 export function parseLinkHeader (header: string | undefined): LinkValue[] {
   if (header === undefined) return []
   const links: LinkValue[] = []
-  const pattern = /<([^>]*)>((?:\s*;\s*[^;,"=]+(?:=(?:"[^"]*"|[^;,]*))?)*)/g
-  for (const match of header.matchAll(pattern)) {
+  let at = 0
+  for (;;) {
+    const open = header.indexOf('<', at)
+    if (open === -1) break
+    const close = header.indexOf('>', open + 1)
+    if (close === -1) break
     const params: Record<string, string> = {}
-    for (const part of (match[2] ?? '').split(';')) {
-      const eq = part.indexOf('=')
-      if (eq < 0) continue
-      const key = part.slice(0, eq).trim().toLowerCase()
-      params[key] = part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1')
+    at = close + 1
+    for (;;) {
+      const semicolon = skipSpaces(header, at)
+      if (header.charCodeAt(semicolon) !== 0x3b) break
+      const start = skipSpaces(header, semicolon + 1)
+      let end = start
+      while (end < header.length && !';,"='.includes(header[end] as string)) end++
+      // A name is at least one character, and a space is one: `;  =x` names '' (trimmed).
+      if (end === start && start === semicolon + 1) break
+      const name = header.slice(start, end).trim().toLowerCase()
+      at = end
+      if (header[end] !== '=') continue
+      const from = end + 1
+      const quoteEnd = header[from] === '"' ? header.indexOf('"', from + 1) : -1
+      if (quoteEnd !== -1) {
+        params[name] = header.slice(from + 1, quoteEnd)
+        at = quoteEnd + 1
+      } else {
+        let to = from
+        while (to < header.length && header[to] !== ';' && header[to] !== ',') to++
+        params[name] = unquote(header.slice(from, to).trim())
+        at = to
+      }
     }
-    links.push({ href: match[1] ?? '', params })
+    links.push({ href: header.slice(open + 1, close), params })
   }
   return links
 }
@@ -92,7 +135,9 @@ function knownRun (request: RequestSpec, links: LinkValue[], next: LinkValue, re
 
 /** True when the link's `rel` lists `rel` (case-insensitive; a rel may name several relations). */
 function hasRel (link: LinkValue, rel: string): boolean {
-  return (link.params.rel ?? '').toLowerCase().split(/\s+/).includes(rel)
+  const value = link.params.rel
+  if (value === undefined) return false
+  return value === rel || value.toLowerCase().split(/\s+/).includes(rel)
 }
 
 export function linkHeaderPaginator (decl: Static<typeof LinkHeaderPaginatorSchema>): Paginator {
