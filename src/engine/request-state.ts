@@ -59,19 +59,36 @@ function effectiveUrl (first: RequestSpec): URL {
   return url
 }
 
+interface FirstQuery {
+  url: URL
+  /** Each query name's first value (as `searchParams.get` gives it). */
+  query: Map<string, string>
+  /** The query's pairs in order. */
+  pairs: ReadonlyArray<readonly [string, string]>
+  /** The URL before its query (scheme, authority, path), and its fragment. */
+  prefix: string
+  fragment: string
+}
+
 /**
- * The first request's effective URL and its query as a map, kept per first request: a run encodes its
- * next request on every page against the same first one. Read only.
+ * The first request's effective URL and its query, kept per first request: a run encodes its next
+ * request on every page against the same first one. Read only.
  */
-const firstQueries = new WeakMap<RequestSpec, { url: URL, query: Map<string, string> }>()
-/** The first request's effective URL, and each query name's first value (as `searchParams.get` gives it). */
-function firstQuery (first: RequestSpec): { url: URL, query: Map<string, string> } {
+const firstQueries = new WeakMap<RequestSpec, FirstQuery>()
+function firstQuery (first: RequestSpec): FirstQuery {
   let known = firstQueries.get(first)
   if (known === undefined) {
     const url = effectiveUrl(first)
     const query = new Map<string, string>()
-    for (const [name, value] of url.searchParams) if (!query.has(name)) query.set(name, value)
-    known = { url, query }
+    const pairs: Array<readonly [string, string]> = []
+    for (const [name, value] of url.searchParams) {
+      if (!query.has(name)) query.set(name, value)
+      pairs.push([name, value])
+    }
+    const fragmentAt = url.href.indexOf('#')
+    const beforeFragment = fragmentAt === -1 ? url.href : url.href.slice(0, fragmentAt)
+    const queryAt = beforeFragment.indexOf('?')
+    known = { url, query, pairs, prefix: queryAt === -1 ? beforeFragment : beforeFragment.slice(0, queryAt), fragment: url.href.slice(beforeFragment.length) }
     firstQueries.set(first, known)
   }
   return known
@@ -86,16 +103,44 @@ function applyQuery (url: URL, changes: Readonly<Record<string, string | null>>)
   return out
 }
 
-/** Query changes that turn the first request's URL into `target` exactly, or undefined. */
+/**
+ * The href `applyQuery(from.url, changes)` gives, from the first query's pairs: each change as
+ * `searchParams` makes it (a set replaces the first pair of its name and drops the others, or appends;
+ * a delete drops them all), then the query serialised once, where `applyQuery` serialises it for each
+ * change and parses the URL again.
+ */
+function replayedHref (from: FirstQuery, changes: Readonly<Record<string, string | null>>): string {
+  let pairs = from.pairs
+  let changed = false
+  for (const name in changes) {
+    const value = changes[name]
+    changed = true
+    if (value === null || value === undefined) { pairs = pairs.filter(([n]) => n !== name); continue }
+    const at = pairs.findIndex(([n]) => n === name)
+    pairs = at === -1 ? [...pairs, [name, value]] : pairs.flatMap((pair, i) => i === at ? [[name, value] as const] : pair[0] === name ? [] : [pair])
+  }
+  if (!changed) return from.url.href
+  const query = new URLSearchParams(pairs as Array<[string, string]>).toString()
+  return from.prefix + (query === '' ? '' : `?${query}`) + from.fragment
+}
+
+/**
+ * Query changes that turn the first request's URL into `target` exactly, or undefined. Read off the
+ * text: `target` must begin with the first URL's scheme, authority and path (a followed URL is written
+ * in the form `new URL` gives; another spelling is stored whole), and replaying the changes must give it.
+ */
 function queryChanges (target: string, first: RequestSpec): Record<string, string | null> | undefined {
-  let from: { url: URL, query: Map<string, string> }
-  let to: URL
-  try { from = firstQuery(first); to = new URL(target) } catch { return undefined }
-  if (from.url.origin !== to.origin || from.url.pathname !== to.pathname) return undefined
+  let from: FirstQuery
+  try { from = firstQuery(first) } catch { return undefined }
+  if (!target.startsWith(from.prefix)) return undefined
+  const rest = target.slice(from.prefix.length)
+  if (rest !== '' && rest[0] !== '?' && rest[0] !== '#') return undefined
+  const fragmentAt = rest.indexOf('#')
+  const to = new URLSearchParams(fragmentAt === -1 ? rest : rest.slice(0, fragmentAt))
   const changes: Record<string, string | null> = {}
-  for (const name of from.query.keys()) if (!to.searchParams.has(name)) changes[name] = null
-  for (const [name, value] of to.searchParams) if (from.query.get(name) !== value) changes[name] = value
-  return applyQuery(from.url, changes).href === to.href ? changes : undefined
+  for (const name of from.query.keys()) if (!to.has(name)) changes[name] = null
+  for (const [name, value] of to) if (from.query.get(name) !== value) changes[name] = value
+  return replayedHref(from, changes) === target ? changes : undefined
 }
 
 export function encodeRequest (request: RequestSpec, first: RequestSpec, baseUrl: string): RequestState {

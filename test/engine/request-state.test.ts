@@ -1,5 +1,6 @@
 /** Resume requests hold only what the configuration does not imply, and rebuild exactly (pure functions). */
 import t from 'tap'
+import fc from 'fast-check'
 import { decodeRequest, encodeRequest } from '../../src/engine/request-state.js'
 import { BlockedTargetError, UnsupportedRequestError } from '../../src/errors.js'
 import type { RequestSpec } from '../../src/engine/types.js'
@@ -50,4 +51,49 @@ t.test('decoding refuses malformed states and URLs outside the allowed origins',
     t.throws(() => decodeRequest({ u }, first, BASE, policy, bad), BlockedTargetError, u)
   }
   t.equal(decodeRequest({ u: '//evil.example/x' }, first, BASE, policy, bad).url, `${BASE}//evil.example/x`, 'a relative URL cannot change the authority')
+})
+
+/**
+ * The query changes of a followed URL as the URL API finds them (how the engine found them before issue
+ * 16 made it read the text): the first URL with its params set, a change for each name that differs,
+ * kept only when setting and deleting them on a copy of the first URL gives the target exactly.
+ */
+function changesByUrlApi (target: string, start: RequestSpec): Record<string, string | null> | undefined {
+  const from = new URL(start.url)
+  for (const [name, value] of Object.entries(start.params ?? {})) if (value !== null) from.searchParams.set(name, String(value))
+  const to = new URL(target)
+  if (from.origin !== to.origin || from.pathname !== to.pathname) return undefined
+  const changes: Record<string, string | null> = {}
+  for (const name of from.searchParams.keys()) if (!to.searchParams.has(name)) changes[name] = null
+  for (const [name, value] of to.searchParams) if (from.searchParams.get(name) !== value) changes[name] = value
+  const replayed = new URL(from)
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === null) replayed.searchParams.delete(name)
+    else replayed.searchParams.set(name, value)
+  }
+  return replayed.href === to.href ? changes : undefined
+}
+
+t.test('a followed URL is stored as the query changes the URL API finds, and rebuilds exactly', async (t) => {
+  const value = fc.oneof(fc.constantFrom('2', '100', 'a b', 'a+b', '~', 'é', '%', '&', '=', '#', ''), fc.string({ maxLength: 4 }))
+  const name = fc.constantFrom('customers', 'limit', 'cursor', 'page', 'a b', 'é')
+  const edit = fc.tuple(fc.constantFrom('set', 'append', 'delete'), name, value)
+  const firstParams = fc.dictionary(name, fc.oneof(value, fc.constant(null)), { maxKeys: 3 })
+  const path = fc.constantFrom('/customers', '/customers?', '/customers?x=1', '/customers?x=1&x=2', '/customers#f', '/customers/2', '/other')
+  fc.assert(fc.property(firstParams, fc.array(edit, { maxLength: 4 }), path, path, (params, edits, from, to) => {
+    const start: RequestSpec = { method: 'GET', url: `${BASE}${from}`, params }
+    const url = new URL(`${BASE}${to}`)
+    for (const [name, value] of Object.entries(params)) if (value !== null) url.searchParams.set(name, value)
+    for (const [op, name, value] of edits) {
+      if (op === 'set') url.searchParams.set(name, value)
+      else if (op === 'append') url.searchParams.append(name, value)
+      else url.searchParams.delete(name)
+    }
+    const next: RequestSpec = { method: 'GET', url: url.href }
+    const state = encodeRequest(next, start, BASE)
+    const rebuilt = decodeRequest(JSON.parse(JSON.stringify(state)), start, BASE, policy, bad)
+    const expected = next.url === start.url ? undefined : changesByUrlApi(next.url, start)
+    return rebuilt.url === next.url && rebuilt.params === undefined && JSON.stringify(state.q) === JSON.stringify(expected)
+  }), { numRuns: 2000 })
+  t.pass('2000 followed URLs')
 })
