@@ -110,6 +110,10 @@ export function createRestClient (deps: ClientDeps, options: ClientOptions, run:
   const observeAttempt = (status: number | null, attempt: number, started: number): void => {
     deps.observers.upstreamAttempt({ source: options.source, status, attempt, durationMs: performance.now() - started })
   }
+  // Credentials that never change (all but OAuth2's tokens) are made once per client, not once a request.
+  const fixedAuth = options.auth.type === 'oauth2_refresh_token' || options.auth.type === 'oauth2_client_credentials'
+    ? undefined
+    : authParts(options.auth, { cache: deps.tokens, post, redactor, fingerprint })
   const rt: ClientRuntime = {
     transport,
     options,
@@ -123,7 +127,7 @@ export function createRestClient (deps: ClientDeps, options: ClientOptions, run:
       // One shared limiter per window of the class (keyed `class#window`), composed: see rate-windows.ts.
       return composeLimiters(windowOrder(windows).map((i) => deps.registry.get(options.source, fingerprint, `${declared}#${i}`, windows[i] as RateBudget)))
     },
-    authParts: async () => await authParts(options.auth, { cache: deps.tokens, post, redactor, fingerprint }),
+    authParts: () => fixedAuth ?? authParts(options.auth, { cache: deps.tokens, post, redactor, fingerprint }),
     invalidateAuth: () => {
       if (options.auth.type !== 'oauth2_refresh_token' && options.auth.type !== 'oauth2_client_credentials') return false
       deps.tokens.invalidate(fingerprint)

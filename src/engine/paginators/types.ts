@@ -64,10 +64,15 @@ export function withParam (request: RequestSpec, name: string, value: string | n
   return { ...request, params: { ...request.params, [name]: value } }
 }
 
-/** A next URL followed verbatim: the original query params are cleared (they are in the URL). */
+const ABSOLUTE = /^https?:\/\//i
+
+/**
+ * A next URL followed verbatim: the original query params are cleared (they are in the URL). An
+ * absolute one is parsed alone (the base would be parsed for nothing, once a page).
+ */
 export function followUrl (request: RequestSpec, href: string, base: string): RequestSpec {
   const { params: _dropped, ...rest } = request
-  return { ...rest, url: new URL(href, base).href }
+  return { ...rest, url: (ABSOLUTE.test(href) ? new URL(href) : new URL(href, base)).href }
 }
 
 /** A count as an API states it: a non-negative safe integer, or a string of digits; anything else is no count. */
