@@ -31,8 +31,8 @@ export interface ClientRuntime {
   emit: (event: EngineEvent) => void
   /** Count one upstream attempt (status null: no answer) with the engine services' observers. */
   observeAttempt: (status: number | null, attempt: number, startedAt: number) => void
-  /** Debug log line with stable fields (never secrets). */
-  debug: (fields: Record<string, unknown>, message: string) => void
+  /** Debug log line with stable fields (never secrets); absent when the log drops debug lines, so none is built. */
+  debug?: (fields: Record<string, unknown>, message: string) => void
 }
 
 export interface ExecuteOptions {
@@ -78,7 +78,8 @@ export function prepareRequest (spec: RequestSpec, auth: AuthParts, defaults: Re
 }
 
 export function matchResponseAction (actions: readonly ResponseAction[] | undefined, status: number, text: string, body: unknown): ResponseAction | undefined {
-  for (const action of actions ?? []) {
+  if (actions === undefined) return undefined
+  for (const action of actions) {
     if (action.status !== undefined) {
       const statuses = Array.isArray(action.status) ? action.status : [action.status]
       if (!statuses.includes(status)) continue
@@ -170,7 +171,7 @@ export async function execute (rt: ClientRuntime, spec: RequestSpec, opts: Execu
           throw error
         }
         rt.observeAttempt(response.status, attempt, started)
-        rt.debug({ ...base, method, attempt, status: response.status, durationMs: Math.round(performance.now() - started) }, 'upstream response')
+        rt.debug?.({ ...base, method, attempt, status: response.status, durationMs: Math.round(performance.now() - started) }, 'upstream response')
         return response
       }, opts.signal)
     } catch (error) {
