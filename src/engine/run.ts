@@ -52,12 +52,15 @@ export interface PageLoopInput {
  */
 export const PIPELINE_MIN_LATENCY_MS = 5
 
+/** Request identities up to this length are their own key; longer ones are digested. */
+const KEY_TEXT_MAX = 160
+
 /**
- * Identity of a request for loop detection (a short digest: long runs keep many); headers count (a token
- * may travel in one). Declared params are set on the URL and the query sorted, so the order they were
- * declared in does not matter; a URL without params (a followed link) is compared as written, without a
- * parse: it is the key of every page of a link-followed list, computed right after the page's body is
- * parsed (bench/README.md, issue 16).
+ * Identity of a request for loop detection (the identity itself when short, else a digest: long runs
+ * keep many); headers count (a token may travel in one). Declared params are set on the URL and the
+ * query sorted, so the order they were declared in does not matter; a URL without params (a followed
+ * link) is compared as written, without a parse: it is the key of every page of a link-followed list,
+ * computed right after the page's body is parsed (bench/README.md, issue 16).
  */
 export function requestKey (request: RequestSpec): string {
   let href = request.url
@@ -75,7 +78,9 @@ export function requestKey (request: RequestSpec): string {
       href = url.href
     }
   }
-  return hash('sha1', JSON.stringify([request.method, href, request.json ?? null, request.headers ?? null]), 'base64')
+  const identity = JSON.stringify([request.method, href, request.json ?? null, request.headers ?? null])
+  // Short identities are kept whole (they begin with '[', which no base64 digest does).
+  return identity.length <= KEY_TEXT_MAX ? identity : hash('sha1', identity, 'base64')
 }
 
 /**

@@ -326,3 +326,11 @@ t.test('a known run held back (no slot free) still starts its next page when the
   t.same((await collect(client.pages(endpoint))).rows.map((r) => r.id), [1, 2, 3])
   t.same(order, ['request 1', 'request 2', 'request 3', 'page 2 body ends'], 'page 3 was requested before page 2 had been read')
 })
+
+t.test('a long request identity is digested; a short one is its own key', async (t) => {
+  const short = requestKey({ method: 'GET', url: 'http://127.0.0.1:8/a?page=2' })
+  const long = requestKey({ method: 'GET', url: `http://127.0.0.1:8/a?cursor=${'c'.repeat(300)}` })
+  t.ok(short.startsWith('['), 'short: the identity')
+  t.ok(long.length < 40 && !long.startsWith('['), 'long: a digest')
+  t.not(long, requestKey({ method: 'GET', url: `http://127.0.0.1:8/a?cursor=${'c'.repeat(299)}d` }), 'digests tell long URLs apart')
+})
