@@ -17,7 +17,7 @@ import type { ReportLine, ScenarioReport } from '../lib/report.js'
 import { fmt, interleave, median, ratio, type ContenderResult } from '../lib/stats.js'
 import { gotLinkLoop, octokitLinkLoop, rawUndiciLinkLoop } from '../peers/link-list.js'
 import { githubIssuesSync, readSync } from '../peers/ours.js'
-import { cpuPerRow, linkListVariants, serviceUsPerRow, steadyWarmup, summarize, warmupCurve, withCpu } from './link-list.js'
+import { cpuPerRow, linkListVariants, serviceUsPerRow, steadyRuns, summarize, warmupCurve, withCpu } from './link-list.js'
 
 /** The query the Github source sends for `issues` (settings.ts), so every contender reads the same pages. */
 const ISSUES_QUERY = { state: 'all', sort: 'updated', direction: 'asc', per_page: 100 }
@@ -36,13 +36,14 @@ export async function githubScenario (ctx: BenchContext): Promise<ScenarioReport
     const [owner, repo] = repository.split('/') as [string, string]
     const path = `/repos/${repository}/issues`
     const query = new URLSearchParams(Object.entries(ISSUES_QUERY).map(([k, v]): [string, string] => [k, String(v)])).toString()
+    const { rounds, ...warm } = steadyRuns(dataset, ctx.quick, ctx.rounds, 'service, Github issues')
     const results = await interleave([
       { name: 'raw undici loop', run: async () => await withCpu(async () => await rawUndiciLinkLoop(`${base}${path}?${query}`, ctx.agent, runSignal())) },
       { name: 'octokit.paginate', run: async () => await withCpu(async () => await octokitLinkLoop(base, '/repos/{owner}/{repo}/issues', runSignal(), { owner, repo, ...ISSUES_QUERY })) },
       { name: 'got.paginate', run: async () => await withCpu(async () => await gotLinkLoop(`${base}${path}?${query}`, runSignal())) },
       { name: 'service, Github issues', run: async () => await withCpu(async () => (await githubIssuesSync(service.port, ctx.agent, base, repository, runSignal())).records, service) },
       { name: 'pass-through reference', run: async () => await withCpu(async () => (await readSync(passThrough.port, ctx.agent, '/sync', { url: `${base}${path}?${query}`, repository }, runSignal(), { column: { name: 'repository', value: repository } })).records, passThrough) }
-    ], ctx.rounds, { ...steadyWarmup(dataset, ctx.quick, 'service, Github issues'), expectUnits: dataset.pages * dataset.perPage })
+    ], rounds, { ...warm, expectUnits: dataset.pages * dataset.perPage })
     const tag = `${dataset.latencyMs} ms/page, ${dataset.pages}×${dataset.perPage} rows`
     lines.push(...githubLines(results, tag, dataset.latencyMs))
     data[`latency_${dataset.latencyMs}ms`] = { dataset, results: summarize(results) }

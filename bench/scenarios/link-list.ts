@@ -15,19 +15,21 @@ const ROW_BYTES = 1000
 const PER_PAGE = 100
 
 /**
- * The warm-up of a scenario 1 or 8 dataset. At 0 ms: each of our contenders (`ours`: the engine
- * in-process, the service) alone for 16 runs, then 8 warm-up rounds of every contender (quick: 2
- * rounds, no solo runs). Ours are long-running code whose per-page path (undici's request path, the
- * engine's page loop, the writer) runs a few times a page, so V8 optimises it only after some thousand
- * pages: measured on Node 20, the service's CPU a row falls from 22–43 µs in the first 200-page sync to
- * a steady 6–9 µs after about twenty, the in-process engine's from 25–33 µs to 5–7 µs after about ten,
- * while the raw loop (a few lines) is steady after about eight (bench/README.md, "The service warms
- * up"). One warm-up run measured a cold replica, not the one an operator sizes; the service's curve is
- * printed beside the results. At 20 ms the same code, warm by then, gets one warm-up round.
+ * The runs of a scenario 1, 7 or 8 dataset. At 0 ms: each of our contenders (`ours`: the engine in-process,
+ * the services) alone for 16 runs, then 8 warm-up rounds of every contender (quick: 2 rounds, no solo
+ * runs), then `2 × rounds − 1` measured rounds (9 for the default 5). Ours are long-running code whose
+ * per-page path (undici's request path, the engine's page loop, the writer) runs a few times a page, so
+ * V8 optimises it only after some thousand pages: measured on Node 20, the service's CPU a row falls
+ * from 22–43 µs in the first 200-page sync to a steady 6–9 µs after about twenty, the in-process
+ * engine's from 25–33 µs to 5–7 µs after about ten, while the raw loop (a few lines) is steady after
+ * about eight (bench/README.md, "The service warms up"). One warm-up run measured a cold replica, not
+ * the one an operator sizes; the service's curve is printed beside the results. A 0 ms run lasts about
+ * 0.1 s, so one hiccup of the machine moves it by a third: nine rounds make its median steadier (the
+ * same README, issue 16). At 20 ms the same code, warm by then, gets one warm-up round and `rounds`.
  */
-export function steadyWarmup (dataset: LinkListDataset, quick: boolean, ...ours: string[]): { warmup: number, solo: Record<string, number> } {
-  if (dataset.latencyMs !== 0) return { warmup: 1, solo: {} }
-  return quick ? { warmup: 2, solo: {} } : { warmup: 8, solo: Object.fromEntries(ours.map((name) => [name, 16])) }
+export function steadyRuns (dataset: LinkListDataset, quick: boolean, rounds: number, ...ours: string[]): { rounds: number, warmup: number, solo: Record<string, number> } {
+  if (dataset.latencyMs !== 0) return { rounds, warmup: 1, solo: {} }
+  return quick ? { rounds, warmup: 2, solo: {} } : { rounds: 2 * rounds - 1, warmup: 8, solo: Object.fromEntries(ours.map((name) => [name, 16])) }
 }
 
 /** The Link-list datasets every list scenario reads: 0 ms per page (many pages), and 20 ms per page. */
@@ -50,13 +52,14 @@ export async function linkListScenario (ctx: BenchContext): Promise<ScenarioRepo
     const path = linkListPath(dataset)
     const expect = dataset.pages * dataset.perPage
     const run = { table: 'items' as const, path }
+    const { rounds, ...warm } = steadyRuns(dataset, ctx.quick, ctx.rounds, 'engine in-process', 'service end to end')
     const results = await interleave([
       { name: 'raw undici loop', run: async () => await withCpu(async () => await rawUndiciLinkLoop(base + path, ctx.agent, runSignal())) },
       { name: 'octokit.paginate', run: async () => await withCpu(async () => await octokitLinkLoop(base, path, runSignal())) },
       { name: 'got.paginate', run: async () => await withCpu(async () => await gotLinkLoop(base + path, runSignal())) },
       { name: 'engine in-process', run: async () => await withCpu(async () => await engineInProcess(ctx.engine(), base, run, runSignal())) },
       { name: 'service end to end', run: async () => await withCpu(async () => (await serviceSync(service.port, ctx.agent, base, run, runSignal())).records, service) }
-    ], ctx.rounds, { ...steadyWarmup(dataset, ctx.quick, 'engine in-process', 'service end to end'), expectUnits: expect })
+    ], rounds, { ...warm, expectUnits: expect })
     const tag = `${dataset.latencyMs} ms/page, ${dataset.pages}×${dataset.perPage} rows`
     lines.push(...linkLines(results, tag))
     data[`latency_${dataset.latencyMs}ms`] = { dataset, results: summarize(results) }

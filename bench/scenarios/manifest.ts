@@ -5,11 +5,14 @@
  * (CursorPagination over `{{ headers['link']['next']['url'] }}` with a RequestPath and a DpathExtractor). Interpolation runs once per page, so the ratio should stay near 1.
  */
 import { linkListPath } from '../fakes/link-list.js'
-import { linkListVariants } from './link-list.js'
+import { linkListVariants, steadyRuns } from './link-list.js'
 import { runSignal, url, type BenchContext } from '../lib/context.js'
 import type { ReportLine, ScenarioReport } from '../lib/report.js'
 import { fmt, interleave, ratio, timed } from '../lib/stats.js'
 import { readSync, serviceSync } from '../peers/ours.js'
+
+const BUILT_IN = 'built-in source (Bench, link_header)'
+const MANIFEST = 'manifest source (CustomRest, CursorPagination)'
 
 function manifest (base: string, path: string): string {
   return JSON.stringify({
@@ -46,10 +49,11 @@ export async function manifestScenario (ctx: BenchContext): Promise<ScenarioRepo
   for (const dataset of variants) {
     const path = linkListPath(dataset)
     const body = { config: { manifest: manifest(base, path), manifest_config: {} }, schema: 'items' }
+    const { rounds, ...warm } = steadyRuns(dataset, ctx.quick, ctx.rounds, BUILT_IN, MANIFEST)
     const results = await interleave([
-      { name: 'built-in source (Bench, link_header)', run: async () => await timed(async () => (await serviceSync(service.port, ctx.agent, base, { table: 'items', path }, runSignal())).records) },
-      { name: 'manifest source (CustomRest, CursorPagination)', run: async () => await timed(async () => (await readSync(service.port, ctx.agent, '/v1/sources/CustomRest/sync', body, runSignal())).records) }
-    ], ctx.rounds, { warmup: 1, expectUnits: dataset.pages * dataset.perPage })
+      { name: BUILT_IN, run: async () => await timed(async () => (await serviceSync(service.port, ctx.agent, base, { table: 'items', path }, runSignal())).records) },
+      { name: MANIFEST, run: async () => await timed(async () => (await readSync(service.port, ctx.agent, '/v1/sources/CustomRest/sync', body, runSignal())).records) }
+    ], rounds, { ...warm, expectUnits: dataset.pages * dataset.perPage })
     const tag = `${dataset.latencyMs} ms/page, ${dataset.pages}×${dataset.perPage} rows`
     const builtIn = results[0]?.rate ?? Number.NaN
     for (const r of results) {
