@@ -140,7 +140,7 @@ export function createRestClient (deps: ClientDeps, options: ClientOptions, run:
       run.onEvent?.(event)
     },
     observeAttempt,
-    ...(log.isLevelEnabled('debug') ? { debug: (fields: Record<string, unknown>, message: string) => { log.debug(fields, message) } } : {})
+    ...(typeof log.isLevelEnabled !== 'function' || log.isLevelEnabled('debug') ? { debug: (fields: Record<string, unknown>, message: string) => { log.debug(fields, message) } } : {})
   }
   return {
     async request (spec, requestOptions) {
