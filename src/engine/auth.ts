@@ -70,7 +70,14 @@ export function credentialHeaderNames (auth: AuthConfig): string[] {
   return auth.type === 'none' ? [] : ['authorization']
 }
 
-async function fetchToken (auth: Extract<AuthConfig, { type: 'oauth2_refresh_token' | 'oauth2_client_credentials' }>,
+/** Credentials that fetch an OAuth2 access token (from `tokenUrl`, cached, refreshed); every other kind never changes. */
+export type TokenAuth = Extract<AuthConfig, { type: 'oauth2_refresh_token' | 'oauth2_client_credentials' }>
+
+export function isTokenAuth (auth: AuthConfig): auth is TokenAuth {
+  return auth.type === 'oauth2_refresh_token' || auth.type === 'oauth2_client_credentials'
+}
+
+async function fetchToken (auth: TokenAuth,
   refreshToken: string | undefined, post: TokenPoster, redactor: Redactor): Promise<CachedToken> {
   const form: Record<string, string> = auth.type === 'oauth2_refresh_token'
     ? { grant_type: 'refresh_token', refresh_token: refreshToken ?? auth.refreshToken }

@@ -4,7 +4,7 @@
  */
 import { setMaxListeners } from 'node:events'
 import { UpstreamNetworkError } from '../errors.js'
-import { authParts, credentialFingerprint, credentialHeaderNames, registerSecrets, type TokenCache, type TokenPoster } from './auth.js'
+import { authParts, credentialFingerprint, credentialHeaderNames, isTokenAuth, registerSecrets, type TokenCache, type TokenPoster } from './auth.js'
 import { execute, type ClientRuntime } from './execute.js'
 import { exchange, TransientNetworkError, type RawResponse, type Transport } from './http.js'
 import type { EngineObservers } from './observer.js'
@@ -41,7 +41,7 @@ export interface ClientDeps {
 export function originsFor (options: ClientOptions): Set<string> {
   const origins = new Set((options.allowedOrigins ?? [options.baseUrl]).map((o) => originOf(o)))
   const auth = options.auth
-  if (auth.type === 'oauth2_refresh_token' || auth.type === 'oauth2_client_credentials') origins.add(originOf(auth.tokenUrl))
+  if (isTokenAuth(auth)) origins.add(originOf(auth.tokenUrl))
   return origins
 }
 
@@ -111,9 +111,7 @@ export function createRestClient (deps: ClientDeps, options: ClientOptions, run:
     deps.observers.upstreamAttempt({ source: options.source, status, attempt, durationMs: performance.now() - started })
   }
   // Credentials that never change (all but OAuth2's tokens) are made once per client, not once a request.
-  const fixedAuth = options.auth.type === 'oauth2_refresh_token' || options.auth.type === 'oauth2_client_credentials'
-    ? undefined
-    : authParts(options.auth, { cache: deps.tokens, post, redactor, fingerprint })
+  const fixedAuth = isTokenAuth(options.auth) ? undefined : authParts(options.auth, { cache: deps.tokens, post, redactor, fingerprint })
   const rt: ClientRuntime = {
     transport,
     options,
@@ -129,7 +127,7 @@ export function createRestClient (deps: ClientDeps, options: ClientOptions, run:
     },
     authParts: () => fixedAuth ?? authParts(options.auth, { cache: deps.tokens, post, redactor, fingerprint }),
     invalidateAuth: () => {
-      if (options.auth.type !== 'oauth2_refresh_token' && options.auth.type !== 'oauth2_client_credentials') return false
+      if (!isTokenAuth(options.auth)) return false
       deps.tokens.invalidate(fingerprint)
       return true
     },
