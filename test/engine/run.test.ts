@@ -26,6 +26,14 @@ t.test('a request key: declared params in any order are one request; method, URL
   t.equal(new Set([key, ...others]).size, others.length + 1, 'each differs from the others')
 })
 
+t.test('a long request identity is digested; a short one is its own key', async (t) => {
+  const short = requestKey({ method: 'GET', url: 'http://127.0.0.1:8/a?page=2' })
+  const long = requestKey({ method: 'GET', url: `http://127.0.0.1:8/a?cursor=${'c'.repeat(300)}` })
+  t.ok(short.startsWith('['), 'short: the identity')
+  t.ok(long.length < 40 && !long.startsWith('['), 'long: a digest')
+  t.not(long, requestKey({ method: 'GET', url: `http://127.0.0.1:8/a?cursor=${'c'.repeat(299)}d` }), 'digests tell long URLs apart')
+})
+
 t.test('cyclic (A→B→A) and repeated next links stop with a loop_detected event', async (t) => {
   const fake = await startRestFake({
     'GET /a': (_r, f) => ({ headers: { link: `<${f.url}/b>; rel="next"` }, json: [{ id: 'a' }] }),
@@ -325,12 +333,4 @@ t.test('a known run held back (no slot free) still starts its next page when the
   const endpoint: Endpoint = { ...link, path: '/p', paginator: { type: 'link_header', lastPageParam: 'page', knownPages: true } }
   t.same((await collect(client.pages(endpoint))).rows.map((r) => r.id), [1, 2, 3])
   t.same(order, ['request 1', 'request 2', 'request 3', 'page 2 body ends'], 'page 3 was requested before page 2 had been read')
-})
-
-t.test('a long request identity is digested; a short one is its own key', async (t) => {
-  const short = requestKey({ method: 'GET', url: 'http://127.0.0.1:8/a?page=2' })
-  const long = requestKey({ method: 'GET', url: `http://127.0.0.1:8/a?cursor=${'c'.repeat(300)}` })
-  t.ok(short.startsWith('['), 'short: the identity')
-  t.ok(long.length < 40 && !long.startsWith('['), 'long: a digest')
-  t.not(long, requestKey({ method: 'GET', url: `http://127.0.0.1:8/a?cursor=${'c'.repeat(299)}d` }), 'digests tell long URLs apart')
 })
